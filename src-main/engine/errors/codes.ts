@@ -1,0 +1,116 @@
+// Every error a user can see has a code and a message in English and French.
+// `{name}` placeholders are filled from the error's params; params never carry secrets.
+
+export const messages = {
+  WRONG_PASSWORD: {
+    en: 'Wrong password or recovery key: the key could not be unlocked.',
+    fr: 'Mot de passe ou clé de secours incorrect : la clé n’a pas pu être déverrouillée.',
+  },
+  PASSWORD_REQUIRED: {
+    en: 'A password is needed: pass it with --password-stdin or the HAVRE_PASSWORD variable.',
+    fr: 'Un mot de passe est nécessaire : passez-le avec --password-stdin ou la variable HAVRE_PASSWORD.',
+  },
+  NO_KEYCHAIN: {
+    en: 'No OS keychain is available here ({reason}); Havre will ask for the password every time.',
+    fr: 'Aucun trousseau du système n’est disponible ici ({reason}) ; Havre demandera le mot de passe à chaque fois.',
+  },
+  KEYCHAIN_ENTRY_MISSING: {
+    en: 'This machine’s key is not in the keychain; unlock with the password (--password-stdin or HAVRE_PASSWORD).',
+    fr: 'La clé de ce poste n’est pas dans le trousseau ; déverrouillez avec le mot de passe (--password-stdin ou HAVRE_PASSWORD).',
+  },
+  REPO_NOT_FOUND: {
+    en: 'No repository at {path}: the folder does not exist. Check the path, or create one with `havre init --repo {path}`.',
+    fr: 'Aucun dépôt à {path} : le dossier n’existe pas. Vérifiez le chemin, ou créez-en un avec `havre init --repo {path}`.',
+  },
+  NOT_A_REPO: {
+    en: '{path} is not a Havre repository (no config object). Check the path.',
+    fr: '{path} n’est pas un dépôt Havre (aucun objet de configuration). Vérifiez le chemin.',
+  },
+  REPO_EXISTS: {
+    en: '{path} already holds a Havre repository; nothing was changed.',
+    fr: '{path} contient déjà un dépôt Havre ; rien n’a été modifié.',
+  },
+  REPO_NOT_EMPTY: {
+    en: '{path} is not empty; choose an empty or new folder for a repository.',
+    fr: '{path} n’est pas vide ; choisissez un dossier vide ou nouveau pour le dépôt.',
+  },
+  NO_REPO_CONFIGURED: {
+    en: 'No repository is configured; run `havre init --repo DIR` or pass --repo DIR.',
+    fr: 'Aucun dépôt n’est configuré ; lancez `havre init --repo DIR` ou passez --repo DIR.',
+  },
+  REPO_CONFIG_INVALID: {
+    en: 'The repository configuration is damaged or was tampered with ({reason}).',
+    fr: 'La configuration du dépôt est endommagée ou a été modifiée ({reason}).',
+  },
+  UNSUPPORTED_VERSION: {
+    en: 'This repository uses format {version}, which this version of Havre cannot read. Update Havre.',
+    fr: 'Ce dépôt utilise le format {version}, que cette version de Havre ne sait pas lire. Mettez Havre à jour.',
+  },
+  INTEGRITY: {
+    en: 'Integrity check failed for {what}: the data is damaged or was tampered with.',
+    fr: 'Échec du contrôle d’intégrité de {what} : les données sont endommagées ou ont été modifiées.',
+  },
+  OBJECT_MISSING: {
+    en: 'Object {kind}/{name} is missing from the repository.',
+    fr: 'L’objet {kind}/{name} est absent du dépôt.',
+  },
+  BLOB_MISSING: {
+    en: 'Blob {id} is not in the repository index.',
+    fr: 'Le bloc {id} n’est pas dans l’index du dépôt.',
+  },
+  STORE_FULL: {
+    en: 'The storage at {path} is full: free some space or choose another target. Nothing stored so far is lost.',
+    fr: 'Le stockage {path} est plein : libérez de la place ou choisissez une autre cible. Rien de ce qui est déjà sauvegardé n’est perdu.',
+  },
+  STORE_UNAVAILABLE: {
+    en: 'The storage at {path} is not reachable ({reason}). Is the drive plugged in or the share mounted?',
+    fr: 'Le stockage {path} est inaccessible ({reason}). Le disque est-il branché ou le partage monté ?',
+  },
+  STORE_PERMISSION: {
+    en: 'Havre may not write to {path} (permission denied).',
+    fr: 'Havre n’a pas le droit d’écrire dans {path} (permission refusée).',
+  },
+  STORE_IO: {
+    en: 'Storage error on {path}: {reason}.',
+    fr: 'Erreur de stockage sur {path} : {reason}.',
+  },
+  SNAPSHOT_NOT_FOUND: {
+    en: 'No snapshot matches “{ref}”. List them with `havre snapshots`.',
+    fr: 'Aucune sauvegarde ne correspond à « {ref} ». Listez-les avec `havre snapshots`.',
+  },
+  SNAPSHOT_AMBIGUOUS: {
+    en: '“{ref}” matches several snapshots; give more characters of its id.',
+    fr: '« {ref} » correspond à plusieurs sauvegardes ; donnez plus de caractères de son identifiant.',
+  },
+  PATH_NOT_IN_SNAPSHOT: {
+    en: '“{path}” is not in snapshot {snapshot}.',
+    fr: '« {path} » ne figure pas dans la sauvegarde {snapshot}.',
+  },
+  SOURCE_NOT_FOUND: {
+    en: 'Cannot back up {path}: it does not exist.',
+    fr: 'Impossible de sauvegarder {path} : ce chemin n’existe pas.',
+  },
+  UNSAFE_PATH: {
+    en: 'Refused to restore “{path}”: {reason}.',
+    fr: 'Restauration de « {path} » refusée : {reason}.',
+  },
+  TARGET_NOT_WRITABLE: {
+    en: 'Cannot write to the restore target {path} ({reason}).',
+    fr: 'Impossible d’écrire dans la cible de restauration {path} ({reason}).',
+  },
+  LOCKED: {
+    en: 'Another Havre process is using this repository ({holder}). Wait for it to finish.',
+    fr: 'Un autre processus Havre utilise ce dépôt ({holder}). Attendez qu’il termine.',
+  },
+  USAGE: {
+    en: '{detail}. See `havre help`.',
+    fr: '{detail}. Voir `havre help`.',
+  },
+  INTERNAL: {
+    en: 'Unexpected error: {reason}. Please report it.',
+    fr: 'Erreur inattendue : {reason}. Merci de la signaler.',
+  },
+} as const satisfies Record<string, { en: string; fr: string }>;
+
+export type ErrorCode = keyof typeof messages;
+export type Lang = 'en' | 'fr';

@@ -1,0 +1,2 @@
+export { HavreError, isHavreError, errnoCode, userLang, type ErrorParams } from './HavreError.js';
+export { messages, type ErrorCode, type Lang } from './codes.js';
