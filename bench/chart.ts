@@ -1,0 +1,143 @@
+// docs/benchmarks.svg: one small horizontal bar panel per headline figure, one bar per tool, each
+// panel on its own scale, the §7 target drawn where there is one. Plain SVG, no dependencies.
+import type { BenchResults, ToolResult } from './results.js';
+import type { ToolName } from './tools/types.js';
+import { MiB } from './lib/util.js';
+
+const COLORS: Record<ToolName, string> = { havre: '#009E73', restic: '#0072B2', borg: '#E69F00' };
+const LABELS: Record<ToolName, string> = { havre: 'Havre', restic: 'restic', borg: 'borg' };
+
+interface Bar {
+  tool: ToolName;
+  value: number | null;
+  text: string;
+  /** shown instead of a bar */
+  note?: string;
+  failed?: boolean;
+}
+
+interface Panel {
+  title: string;
+  better: 'higher' | 'lower';
+  bars: Bar[];
+  target?: { value: number; label: string };
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function noteFor(t: ToolResult, step: 'backup' | 'noop' | 'restore'): { note: string; failed: boolean } {
+  if (!t.available) return { note: 'not available', failed: false };
+  const m = t.steps[step];
+  if (m.status === 'failed') return { note: 'FAILED', failed: true };
+  return { note: 'not measured', failed: false };
+}
+
+export function panels(r: BenchResults): Panel[] {
+  const tools = r.tools;
+  const restic = tools.find((t) => t.tool === 'restic');
+  const out: Panel[] = [];
+  for (const step of ['backup', 'restore'] as const) {
+    const bars: Bar[] = tools.map((t) => {
+      const v = t.steps[step].status === 'ok' ? t.steps[step].mibPerSec ?? null : null;
+      return v !== null ? { tool: t.tool, value: v, text: `${v.toFixed(1)} MiB/s` } : { tool: t.tool, value: null, text: '', ...noteFor(t, step) };
+    });
+    const rv = restic?.steps[step].status === 'ok' ? restic.steps[step].mibPerSec : undefined;
+    const hasHavre = tools.some((t) => t.tool === 'havre');
+    out.push({
+      title: step === 'backup' ? 'Full backup throughput (MiB/s)' : 'Full restore throughput (MiB/s, verified)',
+      better: 'higher',
+      bars,
+      target: rv !== undefined && hasHavre ? { value: 1.5 * rv, label: 'Havre target 1.5× restic' } : undefined,
+    });
+  }
+  {
+    const bars: Bar[] = tools.map((t) => {
+      const m = t.steps.noop;
+      return m.status === 'ok' && m.totalMs !== undefined ? { tool: t.tool, value: m.totalMs / 1000, text: `${(m.totalMs / 1000).toFixed(2)} s` } : { tool: t.tool, value: null, text: '', ...noteFor(t, 'noop') };
+    });
+    const rv = restic?.steps.noop.status === 'ok' ? restic.steps.noop.totalMs : undefined;
+    out.push({
+      title: 'No-op backup of the unchanged tree (seconds)',
+      better: 'lower',
+      bars,
+      target: rv !== undefined && tools.some((t) => t.tool === 'havre') ? { value: rv / 1000, label: 'Havre target ≤ restic' } : undefined,
+    });
+  }
+  out.push({
+    title: 'Repository size after both backups (MiB)',
+    better: 'lower',
+    bars: tools.map((t) => {
+      const u = t.repoAfterNoop ?? t.repoAfterBackup;
+      return u && t.steps.backup.status === 'ok' ? { tool: t.tool, value: u.apparentBytes / MiB, text: `${(u.apparentBytes / MiB).toFixed(0)} MiB` } : { tool: t.tool, value: null, text: '', ...noteFor(t, 'backup') };
+    }),
+    target: { value: r.corpus.totalBytes / MiB, label: 'corpus size' },
+  });
+  out.push({
+    title: 'Peak RSS, largest over all steps (MiB)',
+    better: 'lower',
+    bars: tools.map((t) => {
+      const peaks = Object.values(t.steps).filter((m) => m.status === 'ok' && m.peakRssBytes !== undefined).map((m) => m.peakRssBytes ?? 0);
+      return peaks.length && t.available ? { tool: t.tool, value: Math.max(...peaks) / MiB, text: `${(Math.max(...peaks) / MiB).toFixed(0)} MiB` } : { tool: t.tool, value: null, text: '', ...noteFor(t, 'backup') };
+    }),
+  });
+  return out;
+}
+
+export function renderChart(r: BenchResults): string {
+  const ps = panels(r);
+  const W = 760;
+  const left = 78;
+  const barArea = 500;
+  const barH = 18;
+  const gap = 6;
+  const headerH = 52;
+  const panelTitleH = 22;
+  const panelPad = 16;
+  const parts: string[] = [];
+  let y = headerH;
+  for (const p of ps) {
+    const max = Math.max(...p.bars.map((b) => b.value ?? 0), p.target?.value ?? 0) * 1.08 || 1;
+    const x = (v: number): number => left + (v / max) * barArea;
+    parts.push(`<text x="12" y="${y + 15}" class="pt">${esc(p.title)}</text><text x="${W - 12}" y="${y + 15}" class="hint" text-anchor="end">${p.better} is better</text>`);
+    let by = y + panelTitleH;
+    const top = by;
+    const bottom = top + p.bars.length * (barH + gap) - gap;
+    if (p.target) {
+      const tx = x(p.target.value);
+      parts.push(`<line x1="${tx.toFixed(1)}" y1="${top - 3}" x2="${tx.toFixed(1)}" y2="${bottom + 3}" stroke="#333" stroke-width="1.2" stroke-dasharray="4 3"/>`);
+      parts.push(`<text x="${tx.toFixed(1)}" y="${bottom + 15}" text-anchor="middle" class="tgt">${esc(p.target.label)}</text>`);
+    }
+    for (const b of p.bars) {
+      parts.push(`<text x="${left - 8}" y="${by + 13}" text-anchor="end" class="lbl">${LABELS[b.tool]}</text>`);
+      if (b.value !== null) {
+        const w = Math.max(1, x(b.value) - left);
+        parts.push(`<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH}" rx="2" fill="${COLORS[b.tool]}"/>`);
+        parts.push(`<text x="${(left + w + 6).toFixed(1)}" y="${by + 13}" class="val">${esc(b.text)}</text>`);
+      } else {
+        parts.push(`<rect x="${left}" y="${by}" width="${barArea}" height="${barH}" rx="2" fill="none" stroke="#bbb" stroke-dasharray="3 3"/>`);
+        parts.push(`<text x="${left + 8}" y="${by + 13}" class="${b.failed ? 'fail' : 'na'}">${esc(b.note ?? 'not measured')}</text>`);
+      }
+      by += barH + gap;
+    }
+    if (p.target) by += 12;
+    y = by + panelPad;
+  }
+  const H = y + 18;
+  const corpus = `${(r.corpus.totalBytes / MiB).toFixed(0)} MiB corpus (${r.corpus.files.toLocaleString('en-US')} files)`;
+  const subtitle = `${corpus} · ${r.machine.cpuModel}, ${r.machine.logicalCpus} CPUs · ${r.date.slice(0, 10)}${r.coldCache ? '' : ' · warm cache'}`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif">
+<style>
+.t{font-size:16px;font-weight:600;fill:#222}.st{font-size:11.5px;fill:#555}.pt{font-size:13px;font-weight:600;fill:#222}
+.hint{font-size:11px;fill:#777;font-style:italic}.lbl{font-size:12px;fill:#222}.val{font-size:12px;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}
+.na{font-size:12px;fill:#888;font-style:italic}.fail{font-size:12px;fill:#c00;font-weight:600}.tgt{font-size:10.5px;fill:#333}
+</style>
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="12" y="22" class="t">Havre vs restic vs borg</text>
+<text x="12" y="40" class="st">${esc(subtitle)}</text>
+${parts.join('\n')}
+<text x="12" y="${H - 6}" class="st">Generated by bench/run.ts · ${esc(r.command)} · details in docs/BENCHMARKS.md</text>
+</svg>
+`;
+}

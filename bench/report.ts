@@ -1,0 +1,374 @@
+// Writes docs/BENCHMARKS.md (+ benchmarks.svg, benchmarks.json) from measured results only: any
+// figure that was not measured is printed as "not measured", never estimated.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderChart } from './chart.js';
+import type { DiskUsage } from './lib/fsutil.js';
+import { fmtBytes, MiB } from './lib/util.js';
+import { STEP_TITLES, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
+import type { ToolName } from './tools/types.js';
+
+const NM = 'not measured';
+const NAMES: Record<ToolName, string> = { havre: 'Havre', restic: 'restic', borg: 'borg' };
+
+const CATEGORY_TEXT: Record<string, string> = {
+  large: 'Large files: a video and a .zip (incompressible), a mail archive (.pst-like, 64 KiB blocks: 60 % text, 40 % random)',
+  media: 'Media: photos 1.5–6 MiB, clips 10–40 MiB, music 3–9 MiB (random bytes standing in for JPEG/MP4/MP3)',
+  docs: 'Office-like documents 8 KiB–6 MiB: notes, flat XML (as inside .docx/.odt), CSV, e-mail, logs',
+  small: 'Small files 1–64 KiB in nested project, node_modules-like and cache folders (70 % text, 30 % random)',
+  dupes: 'Exact duplicates of documents, photos and small files (Desktop/, Downloads/)',
+  empty: 'Empty files',
+};
+
+function s(ms: number | undefined, digits = 1): string {
+  return ms === undefined ? NM : `${(ms / 1000).toFixed(digits)} s`;
+}
+
+function mib(bytes: number | undefined, digits = 0): string {
+  return bytes === undefined ? NM : `${(bytes / MiB).toFixed(digits)} MiB`;
+}
+
+function rate(v: number | undefined): string {
+  return v === undefined ? NM : `${v.toFixed(1)} MiB/s`;
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+}
+
+function x(v: number | undefined): string {
+  return v === undefined ? NM : `${v.toFixed(2)}×`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cols: string[]): string => `| ${cols.map(cell).join(' | ')} |`;
+  return [line(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function status(t: ToolResult, m: StepMeasure): string {
+  if (!t.available) return `not available: ${t.unavailableReason ?? '?'}`;
+  switch (m.status) {
+    case 'ok':
+      return m.verify ? `ok, restore verified (${m.verify.detail})` : 'ok';
+    case 'failed':
+      return `**FAILED**: ${m.reason ?? '?'}`;
+    case 'skipped':
+      return `not measured (${m.reason ?? 'skipped'})`;
+    case 'unavailable':
+      return `not available: ${m.reason ?? '?'}`;
+  }
+}
+
+function ok(t: ToolResult | undefined, step: StepName): StepMeasure | undefined {
+  const m = t?.steps[step];
+  return t?.available && m?.status === 'ok' ? m : undefined;
+}
+
+/** throughput of Havre ÷ throughput of `other` for a step (> 1: Havre faster) */
+function havreVs(r: BenchResults, step: StepName, other: ToolName): number | undefined {
+  const h = ok(r.tools.find((t) => t.tool === 'havre'), step);
+  const o = ok(r.tools.find((t) => t.tool === other), step);
+  if (step === 'init') return ratio(o?.totalMs, h?.totalMs);
+  return ratio(h?.mibPerSec, o?.mibPerSec);
+}
+
+function peakOverSteps(t: ToolResult): number | undefined {
+  const v = Object.values(t.steps).filter((m) => m.status === 'ok' && m.peakRssBytes !== undefined).map((m) => m.peakRssBytes ?? 0);
+  return t.available && v.length ? Math.max(...v) : undefined;
+}
+
+function repoFinal(t: ToolResult): DiskUsage | undefined {
+  return t.steps.backup.status === 'ok' ? (t.repoAfterNoop ?? t.repoAfterBackup) : undefined;
+}
+
+function summarySection(r: BenchResults): string {
+  const tools = r.tools;
+  const head = ['', ...tools.map((t) => NAMES[t.tool])];
+  const row = (label: string, f: (t: ToolResult) => string): string[] => [label, ...tools.map((t) => (t.available ? f(t) : 'not available'))];
+  const rows = [
+    row('Full backup', (t) => rate(ok(t, 'backup')?.mibPerSec)),
+    row('No-op backup (unchanged tree)', (t) => s(ok(t, 'noop')?.totalMs, 2)),
+    row('Full restore', (t) => (t.steps.restore.status === 'failed' ? '**FAILED**' : rate(ok(t, 'restore')?.mibPerSec))),
+    row('CPU time: full backup / restore', (t) => `${s(ok(t, 'backup')?.cpuMs)} / ${s(ok(t, 'restore')?.cpuMs)}`),
+    row('Restore verified (SHA-256 of every file)', (t) => (t.steps.restore.verify ? (t.steps.restore.verify.ok ? 'yes, identical' : '**no — differs**') : NM)),
+    row('Repository size', (t) => {
+      const u = repoFinal(t);
+      return u ? `${mib(u.apparentBytes)} (${((u.apparentBytes / r.corpus.totalBytes) * 100).toFixed(0)} % of corpus)` : NM;
+    }),
+    row('Peak RSS (largest step)', (t) => mib(peakOverSteps(t))),
+  ];
+  return table(head, rows);
+}
+
+function targetsSection(r: BenchResults): string {
+  const havre = r.tools.find((t) => t.tool === 'havre');
+  const restic = r.tools.find((t) => t.tool === 'restic');
+  const why = (): string => {
+    if (!havre) return 'not measured (Havre not in --tools)';
+    if (!havre.available) return 'not measured (Havre not available, see above)';
+    if (!restic?.available) return 'not measured (restic not available)';
+    return NM;
+  };
+  const verdict = (met: boolean): string => (met ? '**met**' : '**not met**');
+  const rows: string[][] = [];
+  for (const step of ['backup', 'restore'] as const) {
+    const h = ok(havre, step);
+    const rs = ok(restic, step);
+    let result: string;
+    if (havre?.steps[step].status === 'failed') result = `**not met** (Havre ${step} FAILED)`;
+    else if (h?.mibPerSec !== undefined && rs?.mibPerSec !== undefined) {
+      const q = h.mibPerSec / rs.mibPerSec;
+      const cpu = h.cpuMs && rs.cpuMs ? `; CPU time restic ÷ Havre ${(rs.cpuMs / h.cpuMs).toFixed(2)}×` : '';
+      result = `${verdict(q >= 1.5)}: ${q.toFixed(2)}× (${h.mibPerSec.toFixed(1)} vs ${rs.mibPerSec.toFixed(1)} MiB/s${cpu})`;
+    } else result = why();
+    rows.push([`Full ${step} ≥ 1.5× restic's throughput, same corpus, machine and run`, result]);
+  }
+  {
+    const h = ok(havre, 'noop');
+    const rs = ok(restic, 'noop');
+    let result: string;
+    if (havre?.steps.noop.status === 'failed') result = '**not met** (Havre no-op backup FAILED)';
+    else if (h?.totalMs !== undefined && rs?.totalMs !== undefined) {
+      result = `${verdict(h.totalMs <= rs.totalMs)}: ${s(h.totalMs, 2)} vs ${s(rs.totalMs, 2)} (measured as a second \`havre backup\` of the unchanged tree)`;
+    } else result = why();
+    rows.push(["Unchanged tree: reconcile scan no slower than restic's no-op backup", result]);
+  }
+  rows.push(['Watcher on: a saved file is protected within 2 s (p95, fs store)', `${NM} (the harness does not drive the watcher yet)`]);
+  {
+    const h = ok(havre, 'backup');
+    const note = h?.peakRssBytes !== undefined ? `; indication only: Havre peaked at ${mib(h.peakRssBytes)} backing up this corpus of ${r.corpus.files.toLocaleString('en-US')} files` : '';
+    rows.push(['Engine under 200 MB RSS while backing up 1 million files', `${NM} (the corpus has ${r.corpus.files.toLocaleString('en-US')} files, not 1 million${note})`]);
+  }
+  rows.push(['Idle CPU near zero', NM]);
+  rows.push(['UI: first paint under 1 s; a 100,000-entry folder scrolls smoothly', `${NM} (UI budgets are outside this harness)`]);
+  return table(['DESIGN.md §7 budget', 'Result on this run'], rows);
+}
+
+function stepSection(r: BenchResults, step: StepName): string {
+  const others = r.tools.filter((t) => t.tool !== 'havre').map((t) => t.tool);
+  const hasHavre = r.tools.some((t) => t.tool === 'havre');
+  const head = ['Tool', 'Time', 'of which sync', step === 'init' ? '' : 'Throughput', 'CPU time (user+sys)', 'Peak RSS', 'Other load', ...(hasHavre ? ['Havre ÷ tool'] : []), 'Status'].filter(Boolean);
+  const rows = r.tools.map((t) => {
+    const m = t.steps[step];
+    const measured = t.available && (m.status === 'ok' || m.status === 'failed');
+    const cols = [NAMES[t.tool], measured ? s(m.totalMs, 2) : NM, measured ? s(m.syncMs, 2) : NM];
+    if (step !== 'init') cols.push(rate(m.status === 'ok' ? m.mibPerSec : undefined));
+    cols.push(measured && m.cpuMs !== undefined ? s(m.cpuMs, 2) : NM);
+    cols.push(measured ? mib(m.peakRssBytes) : NM);
+    cols.push(measured && m.otherLoad !== undefined ? `${m.otherLoad.toFixed(2)} CPUs` : NM);
+    if (hasHavre) cols.push(t.tool === 'havre' ? '—' : x(havreVs(r, step, t.tool)));
+    cols.push(status(t, m));
+    return cols;
+  });
+  const ratioText = hasHavre
+    ? others.map((o) => `Havre/${o}: ${x(havreVs(r, step, o))}`).join(' · ') + (step === 'init' ? ' (time ratio inverted: > 1 means Havre faster)' : ' (throughput ratio: > 1 means Havre faster)')
+    : '';
+  const cmds = r.tools
+    .filter((t) => t.available && t.steps[step].command)
+    .map((t) => `\`${t.steps[step].command ?? ''}\``)
+    .join(', ');
+  return [`### ${STEP_TITLES[step]}`, '', table(head, rows), '', ratioText, ratioText ? '' : '', cmds ? `Commands: ${cmds}.` : ''].filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n');
+}
+
+function repoSection(r: BenchResults): string {
+  const rows = r.tools.map((t) => {
+    if (!t.available) return [NAMES[t.tool], NM, NM, NM, NM, NM];
+    const a = t.steps.backup.status === 'ok' ? t.repoAfterBackup : undefined;
+    const b = t.steps.noop.status === 'ok' ? t.repoAfterNoop : undefined;
+    return [
+      NAMES[t.tool],
+      a ? `${mib(a.apparentBytes, 1)} (${a.files} files)` : NM,
+      a ? `${((a.apparentBytes / r.corpus.totalBytes) * 100).toFixed(1)} %` : NM,
+      a && b ? fmtBytes(b.apparentBytes - a.apparentBytes) : NM,
+      a ? mib(a.allocatedBytes, 1) : NM,
+      t.stateAfterRun ? mib(t.stateAfterRun.apparentBytes, 1) : NM,
+    ];
+  });
+  const hv = r.tools.find((t) => t.tool === 'havre');
+  const ratios = hv
+    ? r.tools
+        .filter((t) => t.tool !== 'havre')
+        .map((t) => `Havre/${t.tool} repository size: ${x(ratio(repoFinal(hv)?.apparentBytes, repoFinal(t)?.apparentBytes))}`)
+        .join(' · ') + ' (< 1 means Havre smaller)'
+    : '';
+  return [
+    table(['Tool', 'After full backup (du -sb)', 'of corpus', 'Growth from no-op backup', 'Allocated on disk', 'Local cache/state outside the repo'], rows),
+    '',
+    ratios,
+  ].join('\n');
+}
+
+function rssSection(r: BenchResults): string {
+  const steps: StepName[] = ['init', 'backup', 'noop', 'restore'];
+  const rows = r.tools.map((t) => [NAMES[t.tool], ...steps.map((st) => (t.available && (t.steps[st].status === 'ok' || t.steps[st].status === 'failed') ? mib(t.steps[st].peakRssBytes) : NM))]);
+  return table(['Tool', ...steps.map((st) => STEP_TITLES[st])], rows);
+}
+
+function limitsSection(r: BenchResults): string {
+  const l = r.limits;
+  if (!l) return `${NM} (run without --skip-limits).`;
+  const rows: string[][] = [
+    ['AES-256-GCM encrypt, one core (Node crypto / OpenSSL, 16 MiB blocks)', rate(l.aes256gcmMiBs)],
+    ['SHA-256, one core (Node crypto / OpenSSL, 16 MiB blocks)', rate(l.sha256MiBs)],
+  ];
+  if (l.disk) {
+    rows.push([`Sequential write of ${fmtBytes(l.disk.fileBytes)} in the work folder, fsync included`, rate(l.disk.writeMiBs)]);
+    rows.push([`Sequential read of the same file (${l.disk.readCold ? 'page cache dropped' : '**warm cache**: could not drop the page cache'})`, rate(l.disk.readMiBs)]);
+  } else {
+    rows.push(['Sequential disk write / read', `${NM} (${l.diskError ?? 'error'})`]);
+  }
+  return table(['Limit', 'Measured'], rows);
+}
+
+function corpusSection(r: BenchResults): string {
+  const c = r.corpus;
+  const rows = c.categories
+    .filter((k) => k.files > 0)
+    .map((k) => [
+      CATEGORY_TEXT[k.category] ?? k.category,
+      k.files.toLocaleString('en-US'),
+      mib(k.bytes, 1),
+      `${((k.bytes / c.totalBytes) * 100).toFixed(1)} %`,
+      c.deflateRatio?.[k.category] !== undefined ? `${((c.deflateRatio[k.category] ?? 1) * 100).toFixed(0)} %` : k.bytes ? NM : '—',
+    ]);
+  rows.push(['**Total**', c.files.toLocaleString('en-US'), mib(c.totalBytes, 1), '100 %', c.deflateRatio?.all !== undefined ? `${(c.deflateRatio.all * 100).toFixed(0)} %` : NM]);
+  return [
+    `Preset **${c.preset}**, target ${fmtBytes(c.targetBytes)}, seed \`${c.seed}\`: ${c.files.toLocaleString('en-US')} files in ${c.dirs.toLocaleString('en-US')} directories (${c.emptyDirs} of them empty), names with spaces, accents and CJK characters. ` +
+      `Generated by \`bench/corpus/\` from the seed alone (SFC32 for structure, an AES-256-CTR keystream for incompressible bytes), so every run with the same seed and size backs up byte-identical files with identical mtimes` +
+      `${c.reused ? '; this run reused a corpus kept with --keep' : ''}.`,
+    '',
+    table(['Category', 'Files', 'Size', 'Share', 'deflate -1 size'], rows),
+    '',
+    '"deflate -1 size" is zlib level 1 on a deterministic sample (256 KiB every 4 MiB of each file, every 4th small file), as a percentage of the original: a yardstick of how compressible each category is, not what any tool does.',
+  ].join('\n');
+}
+
+function machineSection(r: BenchResults): string {
+  const m = r.machine;
+  const v = (t: ToolName): string => r.toolVersions[t] ?? 'not installed';
+  const rows: string[][] = [
+    ['CPU', `${m.cpuModel}${m.virtualized ? ' (virtual machine)' : ''}`],
+    ['Logical CPUs', String(m.logicalCpus)],
+    ['CPU features', m.cpuFlags.length ? m.cpuFlags.join(', ') : 'none of aes, sha_ni, avx2 reported'],
+    ['RAM', fmtBytes(m.ramBytes)],
+    ['OS / kernel', `${m.os}; ${m.kernel}`],
+    ['Work folder file system', m.workFs],
+    ['Node.js', m.node],
+    ['Havre', `${r.tools.some((t) => t.tool === 'havre') ? v('havre') : 'not run'}; commit ${m.gitCommit ?? 'unknown'}`],
+    ['restic', r.tools.some((t) => t.tool === 'restic') ? v('restic') : 'not run'],
+    ['borg', r.tools.some((t) => t.tool === 'borg') ? v('borg') : 'not run'],
+  ];
+  return table(['', ''], rows);
+}
+
+function settingsSection(r: BenchResults): string {
+  return r.tools.map((t) => `- **${NAMES[t.tool]}**: ${t.settings.join('; ')}.`).join('\n');
+}
+
+/** the largest "other load" of any measured step, in CPUs */
+function maxOtherLoad(r: BenchResults): number | undefined {
+  const v = r.tools.flatMap((t) => Object.values(t.steps)).filter((m) => m.otherLoad !== undefined && (m.status === 'ok' || m.status === 'failed')).map((m) => m.otherLoad ?? 0);
+  return v.length ? Math.max(...v) : undefined;
+}
+
+export const CONTENTION_WARN = 0.25;
+
+export function renderMarkdown(r: BenchResults): string {
+  const havre = r.tools.find((t) => t.tool === 'havre');
+  const failures = r.tools.flatMap((t) => (['init', 'backup', 'noop', 'restore'] as StepName[]).filter((st) => t.steps[st].status === 'failed').map((st) => `${NAMES[t.tool]} ${STEP_TITLES[st].toLowerCase()}`));
+  const headline: string[] = [];
+  if (havre && !havre.available) headline.push(`**Havre: not available: ${havre.unavailableReason ?? '?'}** — its figures below say "not measured".`);
+  if (failures.length) headline.push(`**FAILED:** ${failures.join(', ')} (see the step tables).`);
+  if (!r.coldCache) headline.push('**Warm cache:** the page cache could not be dropped between steps (needs root); reads may have been served from memory.');
+  if (r.havreBuildWarning) headline.push(`**Warning:** ${r.havreBuildWarning}`);
+  const other = maxOtherLoad(r);
+  if (other !== undefined && other >= CONTENTION_WARN) {
+    headline.push(
+      `**Shared machine:** other processes used up to ${other.toFixed(2)} of the ${r.machine.logicalCpus} CPUs during a measured step (column "Other load"). ` +
+        'Wall times, throughputs and the limits are pessimistic and noisy; CPU times are less affected. Rerun on an otherwise idle machine before drawing conclusions.',
+    );
+  }
+  const date = r.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return `# Benchmarks
+
+<!-- Generated by bench/run.ts from docs/benchmarks.json. Do not edit by hand: rerun the benchmark. -->
+
+Measured on **${date}** with a ${fmtBytes(r.corpus.totalBytes)} workstation-like corpus (${r.corpus.files.toLocaleString('en-US')} files).
+To repeat: \`npm ci && npm run build && ${r.command}\` (as root, so the page cache can be dropped between steps).
+Raw results: [benchmarks.json](benchmarks.json). Every figure below was measured in this run; anything that was not says "${NM}".
+${headline.length ? '\n' + headline.map((h) => `> ${h}`).join('\n>\n') + '\n' : ''}
+![Throughput, no-op time, repository size and peak RSS per tool](benchmarks.svg)
+
+## Summary
+
+${summarySection(r)}
+
+## DESIGN.md §7 targets
+
+${targetsSection(r)}
+
+One run per tool: treat differences of a few percent as noise.
+
+## Machine
+
+${machineSection(r)}
+
+## Corpus
+
+${corpusSection(r)}
+
+## Method
+
+- Each tool gets its own fresh repository in the work folder, on the same file system as the corpus, and its caches in a private state folder (counted separately below).
+- Steps are interleaved: every tool's init, then every tool's full backup, then every tool's no-op backup (a second backup of the unchanged tree), then every tool's restore of the latest snapshot into an empty folder.
+- Before each step: \`sync\` and \`echo 3 > /proc/sys/vm/drop_caches\` (${r.coldCache ? 'done before every step of this run' : '**not permitted in this run: warm cache**'}).
+- Time: ${r.timeMethod}. Throughput = corpus size (${mib(r.corpus.totalBytes, 1)}) ÷ that time, for every step, the no-op backup included.
+- Peak RSS: ${r.rssMethod}. The harness itself is not counted.
+- CPU time and other load: ${r.cpuMethod ?? NM}. Other load near 0 means the tool had the machine to itself.
+- Restore check: the restored tree is listed and every file hashed; file list, sizes, SHA-256 and the directory list (empty ones included) must equal the source, or the restore is marked **FAILED**. Permissions, owners and mtimes are not compared.
+- Repository size: apparent size of every file and directory in the repository (\`du -sb\`); allocated blocks are shown too.
+
+## Results per step
+
+${(['backup', 'noop', 'restore', 'init'] as StepName[]).map((st) => stepSection(r, st)).join('\n\n')}
+
+## Repository size
+
+${repoSection(r)}
+
+## Peak RSS per step
+
+${rssSection(r)}
+
+## Physical limits of this machine
+
+${limitsSection(r)}
+
+## Tool settings
+
+${settingsSection(r)}
+
+Passwords go through the environment (\`RESTIC_PASSWORD\`, \`BORG_PASSPHRASE\`, \`HAVRE_PASSWORD\`), never the command line.
+
+## Reproduce
+
+\`\`\`sh
+npm ci && npm run build          # the harness runs bin/havre.js, i.e. the built CLI
+${r.command}   # as root for cold-cache numbers; --keep keeps the work folder
+${r.corpus.preset === 'small' ? 'npm run bench -- --size 1G        # the standard 1 GiB run' : 'npm run bench -- --preset small --out bench/out   # 64 MiB smoke run (CI), leaves docs/ alone'}
+\`\`\`
+
+Options: \`--size 256M|1G|…\`, \`--preset small|standard\`, \`--tools havre,restic,borg\`, \`--work DIR\` (default \`bench/.work\`), \`--keep\`, \`--seed S\`, \`--out DIR\` (default \`docs\`), \`--skip-limits\`, \`--report-from docs/benchmarks.json\` (rewrite this page without rerunning).
+${r.durationMs !== undefined ? `\nThis run took ${(r.durationMs / 60000).toFixed(1)} minutes in all.\n` : ''}`;
+}
+
+export async function writeReport(r: BenchResults, outDir: string, opts: { writeJson: boolean }): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  if (opts.writeJson) await writeFile(join(outDir, 'benchmarks.json'), JSON.stringify(r, null, 2) + '\n');
+  await writeFile(join(outDir, 'benchmarks.svg'), renderChart(r));
+  await writeFile(join(outDir, 'BENCHMARKS.md'), renderMarkdown(r));
+}

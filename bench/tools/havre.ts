@@ -1,0 +1,52 @@
+// Havre through its CLI contract (`node bin/havre.js … --json`), with its defaults. The password and
+// the keychain choice go through the environment; HAVRE_HOME keeps config and catalog in the run state.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { firstLine } from '../lib/util.js';
+import { runMeasured } from '../lib/proc.js';
+import { capture } from './exec.js';
+import type { ToolContext, ToolRunner } from './types.js';
+
+export function havreRunner(ctx: ToolContext): ToolRunner {
+  let repo = '';
+  const bin = join(ctx.root, 'bin', 'havre.js');
+  const env = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    HAVRE_HOME: join(ctx.stateDir, 'home'),
+    HAVRE_PASSWORD: ctx.password,
+    HAVRE_KEYCHAIN: 'none',
+  });
+  const run = (args: string[]): ReturnType<typeof runMeasured> =>
+    runMeasured(process.execPath, [bin, ...args], { env: env(), cwd: ctx.root, timeoutMs: ctx.timeoutMs, label: `havre ${args.join(' ')}` });
+  return {
+    name: 'havre',
+    settings: ['all defaults of the CLI (`init --repo`, `backup`, `restore latest --target`), fs store, no keychain (`HAVRE_KEYCHAIN=none`)'],
+    async version() {
+      const r = await capture(process.execPath, [bin, '--version'], env(), ctx.root);
+      if (r.ok && r.out.trim()) return firstLine(r.out);
+      try {
+        const pkg = JSON.parse(readFileSync(join(ctx.root, 'package.json'), 'utf8')) as { version?: string };
+        return `${pkg.version ?? '?'} (package.json)`;
+      } catch {
+        return null;
+      }
+    },
+    init(repoDir) {
+      repo = repoDir;
+      return run(['init', '--repo', repoDir, '--json']);
+    },
+    backup(src) {
+      return run(['backup', src, '--json']);
+    },
+    noopBackup(src) {
+      return run(['backup', src, '--json']);
+    },
+    restore(target) {
+      return run(['restore', 'latest', '--target', target, '--json']);
+    },
+    restoredRoot() {
+      return null; // layout not fixed by the contract yet: detected after the restore
+    },
+    repoDir: () => repo,
+  };
+}

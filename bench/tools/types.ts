@@ -1,0 +1,36 @@
+// The one interface every tool runner implements. Runners drive real binaries as black boxes; each
+// call returns the measured process result (wall time, peak RSS of the process tree, output tails).
+import type { ProcResult } from '../lib/proc.js';
+
+export type ToolName = 'havre' | 'restic' | 'borg';
+export const ALL_TOOLS: readonly ToolName[] = ['havre', 'restic', 'borg'];
+
+export interface ToolContext {
+  /** private state of this tool for this run: caches, config, HAVRE_HOME… (not part of the repo) */
+  stateDir: string;
+  /** project root (for bin/havre.js) */
+  root: string;
+  /** passed through the environment only, never argv */
+  password: string;
+  /** per-step timeout */
+  timeoutMs: number;
+}
+
+export interface ToolRunner {
+  readonly name: ToolName;
+  /** version string, or null when the tool cannot be run */
+  version(): Promise<string | null>;
+  /** default settings worth stating next to the numbers */
+  readonly settings: string[];
+  init(repoDir: string): Promise<ProcResult>;
+  /** first (full) backup of sourceDir */
+  backup(sourceDir: string): Promise<ProcResult>;
+  /** second backup of the same, unchanged sourceDir */
+  noopBackup(sourceDir: string): Promise<ProcResult>;
+  /** restores the latest snapshot under targetDir (which exists and is empty) */
+  restore(targetDir: string): Promise<ProcResult>;
+  /** where the restored copy of sourceDir lands under targetDir, when the tool's layout is known */
+  restoredRoot(targetDir: string, sourceDir: string): string | null;
+  /** the repository directory (for its size on disk) */
+  repoDir(): string;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything Havre needs on a fresh Debian machine, then builds. Idempotent.
+#   Debian packages (when run as root): gnome-keyring + dbus (OS keychain for tests), chromium
+#   (renderer tests), restic + borgbackup (benchmarks).
+#   npm ci (better-sqlite3 is compiled from source here), then the TypeScript and renderer builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need gnome-keyring-daemon gnome-keyring
+need dbus-run-session dbus
+need chromium chromium
+need restic restic
+need borg borgbackup
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install these Debian packages (as root): ${missing[*]}" >&2
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci (compiles better-sqlite3; a few minutes the first time)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup: building"
+npm run --silent build

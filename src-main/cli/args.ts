@@ -1,0 +1,26 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HavreError } from '../engine/errors/index.js';
+
+export const GLOBAL_OPTIONS = {
+  repo: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'password-stdin': { type: 'boolean', default: false },
+  'recovery-key-stdin': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Parses a command's arguments strictly; unknown options are a usage error, not ignored. */
+export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new HavreError('USAGE', { detail: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+export function intOption(value: string | undefined, name: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new HavreError('USAGE', { detail: `--${name} needs a whole number ≥ ${min}, not “${value}”` });
+  return n;
+}

@@ -1,0 +1,30 @@
+import { dirname } from 'node:path';
+import { Repository } from '../../engine/repo/index.js';
+import { runBackup } from '../../engine/jobs/index.js';
+import { HavreError } from '../../engine/errors/index.js';
+import { parseCommand } from '../args.js';
+import { CliContext } from '../context.js';
+import { formatBytes, shortId } from '../output.js';
+
+export async function backupCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, { tag: { type: 'string', multiple: true } });
+  const ctx = new CliContext(values);
+  if (positionals.length === 0) throw new HavreError('USAGE', { detail: 'havre backup needs at least one PATH' });
+  const repoPath = await ctx.repoPath();
+  return ctx.withRepo(async (repo) => {
+    // Never back up the repository into itself, nor Havre's own catalog.
+    const exclude = [repoPath, ctx.home, dirname(Repository.catalogFile(ctx.home, repo.config.repoId))];
+    const r = await runBackup(repo, { paths: positionals, tags: values.tag ?? [], exclude, onProgress: ctx.out.progress });
+    const s = r.snapshot.summary;
+    const partial = r.problems.some((p) => p.kind === 'unreadable' || p.kind === 'vanished');
+    ctx.out.result({ snapshot: r.snapshotId, shortId: shortId(r.snapshotId), time: r.snapshot.time, paths: r.snapshot.paths, summary: s,
+      storedBytes: r.storedBytes, unchangedFiles: r.unchangedFiles, durationMs: r.durationMs, problems: r.problems, partial }, () => [
+      ctx.out.t(`Snapshot ${shortId(r.snapshotId)} saved`, `Sauvegarde ${shortId(r.snapshotId)} enregistrée`) +
+        `: ${s.files} ${ctx.out.t('files', 'fichiers')}, ${s.dirs} ${ctx.out.t('folders', 'dossiers')}, ${formatBytes(s.bytes)} ` +
+        ctx.out.t(`(${formatBytes(s.addedBytes)} new, ${formatBytes(r.storedBytes)} stored) in ${(r.durationMs / 1000).toFixed(1)} s`,
+          `(${formatBytes(s.addedBytes)} nouveaux, ${formatBytes(r.storedBytes)} stockés) en ${(r.durationMs / 1000).toFixed(1)} s`),
+      ...r.problems.map((p) => `  ${p.kind}: ${p.path} — ${p.reason}`),
+    ]);
+    return partial ? 3 : 0;
+  }, 'backup');
+}

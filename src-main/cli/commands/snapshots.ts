@@ -1,0 +1,17 @@
+import { parseCommand } from '../args.js';
+import { CliContext } from '../context.js';
+import { formatBytes, shortId } from '../output.js';
+
+export async function snapshotsCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand(argv, {});
+  const ctx = new CliContext(values);
+  return ctx.withRepo(async (repo) => {
+    const rows = repo.listSnapshots();
+    ctx.out.result(rows.map((r) => ({ ...r, shortId: shortId(r.id) })), () =>
+      rows.length === 0
+        ? [ctx.out.t('No snapshot yet.', 'Aucune sauvegarde pour l’instant.')]
+        : rows.map((r) => `${shortId(r.id)}  ${r.time.replace('T', ' ').slice(0, 19)}  ${r.hostname}  ${String(r.summary.files ?? 0).padStart(7)} ${ctx.out.t('files', 'fichiers')}  ${formatBytes(r.summary.bytes ?? 0).padStart(10)}  ${r.paths.join(' ')}`),
+    );
+    return 0;
+  });
+}

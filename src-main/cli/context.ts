@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
+import { openOsKeychain, type Keychain } from '../engine/keychain/index.js';
+import { LocalLock } from '../engine/repo/LocalLock.js';
+import { Repository, readConfig, type Credentials } from '../engine/repo/index.js';
+import { FsStore } from '../engine/store/index.js';
+import { havreHome, readHomeConfig } from './home.js';
+import { Output } from './output.js';
+import { promptHidden, readStdin } from './secrets.js';
+
+export interface GlobalFlags {
+  readonly repo?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly 'password-stdin'?: boolean | undefined;
+  readonly 'recovery-key-stdin'?: boolean | undefined;
+}
+
+/** What every command needs: where Havre's home is, how to print, and how to open the repository. */
+export class CliContext {
+  readonly home = havreHome();
+  readonly out: Output;
+
+  constructor(readonly flags: GlobalFlags) {
+    this.out = new Output(flags.json ?? false, userLang());
+  }
+
+  async repoPath(): Promise<string> {
+    if (this.flags.repo) return resolve(this.flags.repo);
+    const cfg = await readHomeConfig(this.home);
+    if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
+    return cfg.repo.path;
+  }
+
+  /** The keychain, or null with the reason when this machine has none (headless server). */
+  async keychain(): Promise<{ keychain: Keychain | null; reason?: string }> {
+    try {
+      return { keychain: await openOsKeychain() };
+    } catch (e) {
+      if (isHavreError(e, 'NO_KEYCHAIN')) return { keychain: null, reason: String(e.params.reason ?? '') };
+      throw e;
+    }
+  }
+
+  /** The password given by --password-stdin or HAVRE_PASSWORD, if any. */
+  async givenPassword(): Promise<string | undefined> {
+    if (this.flags['password-stdin']) return readStdin();
+    return process.env.HAVRE_PASSWORD || undefined;
+  }
+
+  async credentials(): Promise<Credentials> {
+    if (this.flags['recovery-key-stdin']) return { recoveryKey: await readStdin() };
+    const password = await this.givenPassword();
+    if (password !== undefined) return { password };
+    const { keychain, reason } = await this.keychain();
+    if (keychain) return { keychain };
+    if (process.stdin.isTTY) return { password: await promptHidden(this.out.t('Password: ', 'Mot de passe : ')) };
+    return reason !== undefined ? { keychain: null, keychainUnavailableReason: reason } : { keychain: null };
+  }
+
+  async openRepo(): Promise<Repository> {
+    const store = await FsStore.open(await this.repoPath());
+    await readConfig(store); // "not a repository" before asking for any secret
+    const credentials = await this.credentials();
+    try {
+      return await Repository.open(store, { home: this.home, credentials });
+    } catch (e) {
+      // The keychain had no entry for this repository: on a terminal, the password still works.
+      if (isHavreError(e, 'KEYCHAIN_ENTRY_MISSING') && process.stdin.isTTY) {
+        const password = await promptHidden(this.out.t('Password: ', 'Mot de passe : '));
+        return Repository.open(store, { home: this.home, credentials: { password } });
+      }
+      throw e;
+    }
+  }
+
+  /** Runs fn with the repository open and, for writers, this machine's lock on it held. */
+  async withRepo<T>(fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
+    const repo = await this.openRepo();
+    for (const d of repo.damaged) {
+      this.out.warn(`Warning: ${d.kind}/${d.name.slice(0, 12)} is damaged and was skipped (${d.reason}). Run havre verify.`,
+        `Attention : ${d.kind}/${d.name.slice(0, 12)} est endommagé et a été ignoré (${d.reason}). Lancez havre verify.`);
+    }
+    let lock: LocalLock | null = null;
+    try {
+      if (lockPurpose) lock = await LocalLock.acquire(Repository.catalogFile(this.home, repo.config.repoId) + '.lock', lockPurpose);
+      return await fn(repo);
+    } finally {
+      await lock?.release();
+      repo.close();
+    }
+  }
+}

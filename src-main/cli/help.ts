@@ -1,0 +1,28 @@
+export const HELP = `havre — encrypted, deduplicated workstation backup
+
+Usage: havre <command> [options]
+
+Commands:
+  init --repo DIR                      create a repository (shows the recovery key once)
+  backup PATH... [--tag T]             back up files and folders
+  snapshots                            list snapshots
+  ls SNAPSHOT [PATH] [-r]              list a folder of a snapshot (-r: recursively)
+  restore SNAPSHOT --target DIR [--path P] [--conflict skip|overwrite|keep-both]
+  verify [--read-data | --read-data-subset N%]
+  forget --keep-last N --keep-hourly N --keep-daily N --keep-weekly N
+         --keep-monthly N --keep-yearly N --keep-within 30d --keep-tag T [--prune] [--dry-run]
+  prune [--dry-run]                    delete data no snapshot uses
+  repair catalog                       rebuild the local catalog from the repository
+  status                               what is configured and the last backup
+  help                                 this text
+
+Every command takes:
+  --repo DIR            repository (default: the one \`init\` configured in HAVRE_HOME)
+  --json                one JSON document on stdout, nothing else there
+  --password-stdin      read the password from standard input (else HAVRE_PASSWORD, else the keychain)
+  --recovery-key-stdin  unlock with the recovery key read from standard input
+
+SNAPSHOT is an id, a unique prefix of one (≥ 4 characters), or "latest".
+Exit codes: 0 success, 1 failure, 3 partial (some files could not be read or restored; each is listed).
+Environment: HAVRE_HOME (configuration and catalog), HAVRE_PASSWORD, HAVRE_KEYCHAIN=none, HAVRE_LANG=fr|en.
+`;

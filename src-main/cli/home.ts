@@ -1,0 +1,36 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { HavreError, errnoCode } from '../engine/errors/index.js';
+
+/** Where configuration and catalogs live: HAVRE_HOME, else the platform's per-user config folder. */
+export function havreHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HAVRE_HOME) return env.HAVRE_HOME;
+  if (process.platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Havre');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Havre');
+  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'havre');
+}
+
+export interface HomeConfig {
+  readonly version: 1;
+  readonly repo?: { readonly path: string; readonly repoId: string };
+}
+
+export async function readHomeConfig(home: string): Promise<HomeConfig> {
+  try {
+    const o = JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as HomeConfig;
+    return o && o.version === 1 ? o : { version: 1 };
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return { version: 1 };
+    if (e instanceof SyntaxError) throw new HavreError('USAGE', { detail: `${join(home, 'config.json')} is not valid JSON; fix or delete it` });
+    throw e;
+  }
+}
+
+export async function writeHomeConfig(home: string, config: HomeConfig): Promise<void> {
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const file = join(home, 'config.json');
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+  await rename(tmp, file);
+}

@@ -1,0 +1,33 @@
+// Turns SQLite failures into HavreError. The catalog is only a cache of the repository, so the
+// way out of a damaged or unreadable one is to rebuild it, and the message says so.
+import Database from 'better-sqlite3';
+import { HavreError, isHavreError } from '../errors/index.js';
+
+export const REPAIR_ADVICE = 'run `havre repair catalog` to rebuild it from the repository';
+
+// Result codes that mean "this file cannot serve as a catalog"; extended codes share the prefix.
+const DAMAGED = ['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_READONLY'];
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Any failure while opening: the file is unusable as it is. */
+export function openFailure(file: string, e: unknown): HavreError {
+  if (isHavreError(e)) return e;
+  return new HavreError('INTERNAL', { reason: `the catalog ${file} cannot be opened (${message(e)}); ${REPAIR_ADVICE}` }, { cause: e });
+}
+
+/**
+ * A failure during use. SQLite errors become HavreError (with the repair advice when the file is
+ * damaged); anything else is a programming error and is thrown as it is.
+ */
+export function useFailure(file: string, e: unknown): unknown {
+  if (!(e instanceof Database.SqliteError)) return e;
+  if (e.code === 'SQLITE_BUSY' || e.code.startsWith('SQLITE_BUSY_')) {
+    return new HavreError('LOCKED', { holder: `another process has the catalog ${file} open for writing` }, { cause: e });
+  }
+  const damaged = DAMAGED.some((c) => e.code === c || e.code.startsWith(`${c}_`));
+  const advice = damaged ? `; ${REPAIR_ADVICE}` : '';
+  return new HavreError('INTERNAL', { reason: `catalog ${file}: ${e.message} [${e.code}]${advice}` }, { cause: e });
+}

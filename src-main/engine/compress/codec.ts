@@ -1,0 +1,73 @@
+// Blob codecs (docs/FORMAT.md §6) and the writer's policy (§10). Synchronous on purpose: blobs are
+// encoded and decoded inside worker threads, where a blocking call is the cheapest.
+import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { HavreError } from '../errors/index.js';
+
+export const CODEC = { none: 0, deflate: 1, brotli: 2 } as const;
+export type CodecId = 0 | 1 | 2;
+
+// §10: the probe. If DEFLATE level 1 does not save 10 % on the first 64 KiB, the blob is stored as is.
+const PROBE_BYTES = 64 * 1024;
+const PROBE_MAX_RATIO = 0.9;
+// §10: a compressed blob is kept only if it saves at least 3 % overall.
+const KEEP_MAX_RATIO = 0.97;
+
+// The writer's codec: Brotli at quality 1, chosen by measurement (bench/micro/codecs.ts): on text
+// and binaries it compresses as well as or better than DEFLATE level 1 at two to three times its
+// speed; quality 2 and up cost twice the time or more for a few percent.
+const WRITER_CODEC: CodecId = CODEC.brotli;
+const BROTLI_QUALITY = 1;
+// A 4 MiB window covers the largest default chunk; a larger one buys nothing per blob.
+const BROTLI_LGWIN = 22;
+
+function compress(plaintext: Buffer): Buffer {
+  return brotliCompressSync(plaintext, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [constants.BROTLI_PARAM_LGWIN]: BROTLI_LGWIN,
+      [constants.BROTLI_PARAM_SIZE_HINT]: plaintext.length,
+    },
+  });
+}
+
+/** Chooses how to store a blob. With codec 0 the payload is the plaintext itself (not a copy). */
+export function encodeBlob(plaintext: Buffer): { codec: CodecId; payload: Buffer } {
+  const stored = { codec: CODEC.none, payload: plaintext };
+  if (plaintext.length === 0) return stored;
+  const probe = plaintext.subarray(0, PROBE_BYTES);
+  if (deflateRawSync(probe, { level: 1 }).length > probe.length * PROBE_MAX_RATIO) return stored;
+  const payload = compress(plaintext);
+  if (payload.length > plaintext.length * KEEP_MAX_RATIO) return stored;
+  return { codec: WRITER_CODEC, payload };
+}
+
+function corrupt(cause?: unknown): HavreError {
+  return new HavreError('INTEGRITY', { what: 'compressed blob' }, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * The plaintext of a stored blob. Refuses an unknown codec, a payload that does not decode, and
+ * one that decodes to anything but exactly rawLength bytes; decompression stops as soon as the
+ * output would pass rawLength, so a "bomb" costs no more memory than an honest blob.
+ */
+export function decodeBlob(codec: number, payload: Buffer, rawLength: number): Buffer {
+  if (!Number.isSafeInteger(rawLength) || rawLength < 0) throw corrupt();
+  let out: Buffer;
+  if (codec === CODEC.none) {
+    out = payload;
+  } else if (codec === CODEC.deflate || codec === CODEC.brotli) {
+    // maxOutputLength must be >= 1; one spare byte lets an over-long stream be seen as such.
+    // chunkSize = rawLength + 1: an honest stream lands in one buffer (no concatenation copy), and
+    // an over-long one fails at the first step, before a second buffer is allocated.
+    const opts = { maxOutputLength: Math.max(rawLength, 1), chunkSize: Math.max(rawLength + 1, 64) };
+    try {
+      out = codec === CODEC.deflate ? inflateRawSync(payload, opts) : brotliDecompressSync(payload, opts);
+    } catch (e) {
+      throw corrupt(e);
+    }
+  } else {
+    throw corrupt();
+  }
+  if (out.length !== rawLength) throw corrupt();
+  return out;
+}

@@ -1,0 +1,1 @@
+export { CODEC, type CodecId, encodeBlob, decodeBlob } from './codec.js';

@@ -1,0 +1,90 @@
+// A backup worker thread: read → chunk → id → (ask main: new?) → compress → seal → send.
+// The main thread owns dedup and packs; this thread owns all the CPU-heavy work.
+import { open as openFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Chunker, chunkFile } from '../../chunk/index.js';
+import { encodeBlob } from '../../compress/index.js';
+import { blobId, seal } from '../../crypto/index.js';
+import { errnoCode } from '../../errors/index.js';
+import type { FromWorker, ToWorker, WorkerInit } from './workerProtocol.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const encKey = Buffer.from(init.encKey);
+const idKey = Buffer.from(init.idKey);
+const chunker = new Chunker(Buffer.from(init.chunkerKey), init.chunker);
+
+let nextSeq = 0;
+const waiting = new Map<number, (isNew: boolean) => void>();
+/** At most this many chunks of one file wait for the main thread's answer: bounds memory. */
+const MAX_PENDING = 6;
+
+function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+/** A buffer we may transfer without detaching memory shared with other Buffers (Node's pool). */
+function ownBuffer(b: Buffer): { view: Uint8Array; transfer: ArrayBuffer[] } {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) {
+    return { view: b, transfer: [b.buffer] };
+  }
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return { view: copy, transfer: [copy.buffer] };
+}
+
+function claim(id: Buffer): Promise<boolean> {
+  const seq = nextSeq++;
+  return new Promise((resolve) => {
+    waiting.set(seq, resolve);
+    send({ t: 'claim', seq, id: new Uint8Array(id) });
+  });
+}
+
+async function backupFile(taskId: number, path: string): Promise<void> {
+  const ids: string[] = [];
+  let bytes = 0;
+  const pending: Promise<void>[] = [];
+  let fh;
+  try {
+    fh = await openFile(path, 'r');
+    for await (const chunk of chunkFile(fh, chunker)) {
+      bytes += chunk.length;
+      const id = blobId(idKey, chunk);
+      ids.push(id.toString('hex'));
+      pending.push(
+        claim(id).then((isNew) => {
+          if (!isNew) return;
+          const { codec, payload } = encodeBlob(chunk);
+          const { view, transfer } = ownBuffer(seal(encKey, payload, id));
+          send({ t: 'blob', id: new Uint8Array(id), codec, rawLength: chunk.length, sealed: view }, transfer);
+        }),
+      );
+      if (pending.length >= MAX_PENDING) await pending.shift();
+    }
+    await Promise.all(pending);
+    send({ t: 'done', taskId, ids, bytes });
+  } catch (e) {
+    await Promise.allSettled(pending);
+    send({ t: 'fail', taskId, errno: errnoCode(e) ?? 'EIO', message: e instanceof Error ? e.message : String(e) });
+  } finally {
+    await fh?.close();
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'file':
+      void backupFile(msg.taskId, msg.path);
+      break;
+    case 'claimed': {
+      const resolve = waiting.get(msg.seq);
+      waiting.delete(msg.seq);
+      resolve?.(msg.isNew);
+      break;
+    }
+    case 'stop':
+      port.close();
+      break;
+  }
+});

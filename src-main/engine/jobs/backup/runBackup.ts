@@ -1,0 +1,100 @@
+import { hostname, userInfo } from 'node:os';
+import { lstat } from 'node:fs/promises';
+import { HavreError, errnoCode } from '../../errors/index.js';
+import type { Repository, Snapshot } from '../../repo/index.js';
+import { ProgressMeter, type ProgressListener } from '../shared/Progress.js';
+import { VERSION } from '../../version.js';
+import { Archiver, type FileProblem } from './Archiver.js';
+import { BlobSink } from './BlobSink.js';
+import { ChunkWorkerPool } from './ChunkWorkerPool.js';
+import { normaliseSources, sourceTree } from './sources.js';
+
+export interface BackupOptions {
+  readonly paths: readonly string[];
+  readonly tags?: readonly string[];
+  /** Absolute paths never backed up: the repository itself, Havre's own home. */
+  readonly exclude?: readonly string[];
+  readonly onProgress?: ProgressListener;
+  readonly workers?: number;
+}
+
+export interface BackupResult {
+  readonly snapshotId: string;
+  readonly snapshot: Snapshot;
+  readonly problems: readonly FileProblem[];
+  readonly durationMs: number;
+  readonly packs: number;
+  readonly storedBytes: number;
+  readonly unchangedFiles: number;
+}
+
+/** One backup: sources → packs → index → snapshot (DESIGN.md §2). The snapshot is written last. */
+export async function runBackup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+  const started = Date.now();
+  const sources = normaliseSources(opts.paths);
+  if (sources.length === 0) throw new HavreError('USAGE', { detail: 'no path to back up' });
+  for (const s of sources) {
+    try {
+      await lstat(s);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') throw new HavreError('SOURCE_NOT_FOUND', { path: s });
+      throw e;
+    }
+  }
+  // Packs saved by an interrupted backup are in the catalog but in no index yet: index them first.
+  await repo.flushIndex();
+
+  const meter = new ProgressMeter('backup', opts.onProgress);
+  const data = new BlobSink(repo, 0);
+  const trees = new BlobSink(repo, 1);
+  const pool = new ChunkWorkerPool(repo, data, opts.workers);
+  const archiver = new Archiver(repo, pool, data, trees, opts.exclude ?? [], Math.max(2, (opts.workers ?? 2) * 4));
+  const timer = setInterval(() => {
+    const c = archiver.counters;
+    meter.report({ phase: 'backing-up', files: c.files, bytes: c.bytes, currentPath: c.currentPath });
+    archiver.commitDurableStates();
+  }, 250);
+  let tree: string;
+  try {
+    tree = await archiver.archiveRoot(sourceTree(sources));
+    await data.flush();
+    await trees.flush();
+  } finally {
+    clearInterval(timer);
+    await pool.close();
+  }
+  await repo.flushIndex();
+  archiver.commitDurableStates(true);
+
+  const c = archiver.counters;
+  const previous = repo.listSnapshots().filter((s) => s.hostname === hostname() && sameSet(s.paths, sources));
+  const snapshot: Snapshot = {
+    version: 1,
+    time: new Date().toISOString(),
+    tree,
+    paths: sources,
+    hostname: hostname(),
+    username: safeUserName(),
+    tags: [...(opts.tags ?? [])],
+    parent: previous.length > 0 ? previous[previous.length - 1]!.id : null,
+    summary: { files: c.files, dirs: c.dirs, bytes: c.bytes, addedBytes: data.addedBytes + trees.addedBytes,
+      unreadable: archiver.problems.filter((p) => p.kind === 'unreadable' || p.kind === 'vanished').length },
+    program: `havre ${VERSION}`,
+  };
+  const snapshotId = await repo.saveSnapshot(snapshot);
+  meter.report({ phase: 'done', files: c.files, bytes: c.bytes }, true);
+  return { snapshotId, snapshot, problems: archiver.problems, durationMs: Date.now() - started, packs: data.packs + trees.packs,
+    storedBytes: data.storedBytes + trees.storedBytes, unchangedFiles: c.unchangedFiles };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+export function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}

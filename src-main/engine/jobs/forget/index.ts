@@ -1,0 +1,1 @@
+export { applyRetention, parseKeepWithin, type RetentionDecision, type RetentionPolicy } from './retentionPolicy.js';

@@ -1,0 +1,24 @@
+import type { Repository } from '../../repo/index.js';
+import { runPrune, type PruneResult } from '../prune/index.js';
+import { applyRetention, type RetentionDecision, type RetentionPolicy } from './retentionPolicy.js';
+
+export interface ForgetResult {
+  readonly decision: RetentionDecision;
+  readonly dryRun: boolean;
+  readonly prune?: PruneResult;
+}
+
+/** Applies a retention policy to the snapshot list, then optionally prunes what nothing uses. */
+export async function runForget(repo: Repository, policy: RetentionPolicy, opts: { prune?: boolean; dryRun?: boolean; now?: Date } = {}): Promise<ForgetResult> {
+  await repo.sync();
+  const decision = applyRetention(repo.listSnapshots().map((s) => ({ id: s.id, time: s.time, tags: s.tags })), policy, opts.now ?? new Date());
+  const dryRun = opts.dryRun ?? false;
+  if (!dryRun) {
+    for (const { id } of decision.forget) {
+      await repo.store.requestDelete('snapshots', id);
+      repo.catalog.removeSnapshot(id);
+    }
+  }
+  if (!opts.prune) return { decision, dryRun };
+  return { decision, dryRun, prune: await runPrune(repo, { dryRun }) };
+}

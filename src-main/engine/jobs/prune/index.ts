@@ -1,0 +1,1 @@
+export { runPrune, type PruneOptions, type PruneResult } from './runPrune.js';

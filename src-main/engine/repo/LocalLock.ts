@@ -1,0 +1,55 @@
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { hostname } from 'node:os';
+import { HavreError, errnoCode } from '../errors/index.js';
+
+/**
+ * One writer at a time per repository on this machine (backup, forget, prune, repair): a lock
+ * file beside the catalog holding the owner's pid. A lock whose process is gone is taken over.
+ */
+export class LocalLock {
+  private constructor(private readonly file: string) {}
+
+  static async acquire(file: string, purpose: string): Promise<LocalLock> {
+    await mkdir(dirname(file), { recursive: true });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+        await fh.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), purpose, since: new Date().toISOString() }));
+        await fh.close();
+        return new LocalLock(file);
+      } catch (e) {
+        if (errnoCode(e) !== 'EEXIST') throw e;
+        const holder = await readHolder(file);
+        if (holder && holder.pid !== process.pid && alive(holder.pid)) {
+          throw new HavreError('LOCKED', { holder: `pid ${holder.pid}, ${holder.purpose} since ${holder.since}` });
+        }
+        await rm(file, { force: true }); // stale: its process is gone
+      }
+    }
+    throw new HavreError('LOCKED', { holder: 'unknown' });
+  }
+
+  async release(): Promise<void> {
+    await rm(this.file, { force: true });
+  }
+}
+
+async function readHolder(file: string): Promise<{ pid: number; purpose: string; since: string } | null> {
+  try {
+    const o = JSON.parse(await readFile(file, 'utf8')) as { pid?: unknown; purpose?: unknown; since?: unknown };
+    return typeof o.pid === 'number' ? { pid: o.pid, purpose: String(o.purpose), since: String(o.since) } : null;
+  } catch {
+    return null; // half-written by a crash: stale
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === 'EPERM';
+  }
+}

@@ -1,0 +1,218 @@
+import { join } from 'node:path';
+import { Catalog } from '../catalog/index.js';
+import type { BlobLocation, BlobType, SnapshotRow } from '../catalog/index.js';
+import { blobId, deriveRepoKeys, open, wipe, type RepoKeys } from '../crypto/index.js';
+import { decodeBlob } from '../compress/index.js';
+import { HavreError, isHavreError } from '../errors/index.js';
+import { objectName, type Store } from '../store/index.js';
+import type { RepoConfig } from './config/RepoConfig.js';
+import { verifyRepoConfig } from './config/RepoConfig.js';
+import { decodeIndex, encodeIndex, type IndexedPack } from './index/indexFormat.js';
+import { readConfig, readKeyRecords } from './keyRecords.js';
+import type { FinishedPack } from './pack/PackWriter.js';
+import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot/Snapshot.js';
+import { decodeTree } from './tree/treeCodec.js';
+import type { Tree } from './tree/TreeNode.js';
+import { unlockSecret, type Credentials, type UnlockPath } from './unlock.js';
+
+export interface OpenOptions {
+  /** Folder for this machine's caches: the catalog lives in `<home>/catalogs/<repoId>.sqlite`. */
+  readonly home: string;
+  readonly credentials: Credentials;
+}
+
+/**
+ * An unlocked repository: the store, the keys (in memory only), the config, and the catalog that
+ * caches the repository's index and snapshots. The repository is the truth; `sync()` brings the
+ * catalog up to date with it.
+ */
+export class Repository {
+  private closed = false;
+
+  private constructor(
+    readonly store: Store,
+    readonly keys: RepoKeys,
+    readonly config: RepoConfig,
+    readonly catalog: Catalog,
+    readonly unlockedVia: UnlockPath,
+  ) {}
+
+  static catalogFile(home: string, repoId: string): string {
+    return join(home, 'catalogs', `${repoId}.sqlite`);
+  }
+
+  static async open(store: Store, opts: OpenOptions): Promise<Repository> {
+    const { config } = await readConfig(store);
+    const records = await readKeyRecords(store, config.repoId);
+    const { secret, via } = await unlockSecret(records, opts.credentials);
+    const keys = deriveRepoKeys(secret);
+    wipe(secret);
+    try {
+      verifyRepoConfig(config, keys.config);
+    } catch (e) {
+      wipe(keys.enc, keys.id, keys.chunker, keys.log, keys.config);
+      throw e;
+    }
+    const catalog = Catalog.open(Repository.catalogFile(opts.home, config.repoId));
+    const repo = new Repository(store, keys, config, catalog, via);
+    await repo.sync();
+    return repo;
+  }
+
+  /** Objects that could not be read while syncing; `verify` says what they affect. */
+  readonly damaged: { kind: 'index' | 'snapshots'; name: string; reason: string }[] = [];
+
+  private noteDamage(kind: 'index' | 'snapshots', name: string, e: unknown): void {
+    if (!isHavreError(e) || (e.code !== 'INTEGRITY' && e.code !== 'UNSUPPORTED_VERSION' && e.code !== 'OBJECT_MISSING')) throw e;
+    if (!this.damaged.some((d) => d.name === name)) this.damaged.push({ kind, name, reason: e.message });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.catalog.close();
+    wipe(this.keys.enc, this.keys.id, this.keys.chunker, this.keys.log, this.keys.config);
+  }
+
+  // ---- index -------------------------------------------------------------------------------
+
+  /** Loads index objects the catalog has not seen, and forgets packs whose index is gone. */
+  async sync(): Promise<void> {
+    const remote = new Set((await this.store.list('index')).map((o) => o.name));
+    const known = new Set(this.catalog.listIndexIds());
+    for (const name of remote) {
+      if (known.has(name)) continue;
+      let packs: IndexedPack[];
+      try {
+        packs = decodeIndex(await this.getObject('index', name), this.keys.enc, name);
+      } catch (e) {
+        // One damaged index must not lock the user out of everything else: note it, go on.
+        this.noteDamage('index', name, e);
+        continue;
+      }
+      this.catalog.transaction(() => {
+        for (const p of packs) {
+          this.catalog.addPack(p.packId, p.size, [...p.entries]);
+        }
+        this.catalog.markIndexed(packs.map((p) => p.packId), name);
+      });
+    }
+    const gone = [...known].filter((n) => !remote.has(n));
+    if (gone.length > 0) {
+      const goneSet = new Set(gone);
+      const stale = this.catalog.listPacks().filter((p) => p.indexId !== null && goneSet.has(p.indexId)).map((p) => p.packId);
+      this.catalog.removePacks(stale);
+    }
+    await this.syncSnapshots();
+  }
+
+  /** Stores a finished pack and records its blobs in the catalog (not yet in a repository index). */
+  async savePack(pack: FinishedPack): Promise<void> {
+    await this.store.put('data', pack.packId, pack.bytes);
+    this.catalog.addPack(pack.packId, pack.bytes.length, pack.entries);
+  }
+
+  /** Writes one index object naming every pack the repository's index does not name yet. */
+  async flushIndex(): Promise<string | null> {
+    const packIds = this.catalog.unindexedPacks();
+    if (packIds.length === 0) return null;
+    const sizes = new Map(this.catalog.listPacks().map((p) => [p.packId, p.size]));
+    const packs: IndexedPack[] = packIds.map((packId) => ({ packId, size: sizes.get(packId) ?? 0, entries: this.catalog.packEntries(packId) }));
+    return this.writeIndex(packs, packIds);
+  }
+
+  async writeIndex(packs: IndexedPack[], markPackIds: string[]): Promise<string> {
+    const bytes = encodeIndex(packs, this.keys.enc);
+    const name = objectName(bytes);
+    await this.store.put('index', name, bytes);
+    this.catalog.markIndexed(markPackIds, name);
+    return name;
+  }
+
+  // ---- blobs and trees ---------------------------------------------------------------------
+
+  findBlob(id: string | Buffer): BlobLocation {
+    const buf = typeof id === 'string' ? Buffer.from(id, 'hex') : id;
+    const loc = this.catalog.findBlob(buf);
+    if (!loc) throw new HavreError('BLOB_MISSING', { id: buf.toString('hex').slice(0, 16) });
+    return loc;
+  }
+
+  /** Reads, decrypts, decodes and authenticates one blob; never returns wrong bytes. */
+  async readBlob(id: string | Buffer, expectType?: BlobType): Promise<Buffer> {
+    const idBuf = typeof id === 'string' ? Buffer.from(id, 'hex') : id;
+    const loc = this.findBlob(idBuf);
+    const sealed = await this.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
+    return this.openBlob(idBuf, loc, sealed, expectType);
+  }
+
+  openBlob(id: Buffer, loc: Pick<BlobLocation, 'type' | 'codec' | 'rawLength'>, sealed: Buffer, expectType?: BlobType): Buffer {
+    const what = `blob ${id.toString('hex').slice(0, 16)}`;
+    if (expectType !== undefined && loc.type !== expectType) throw new HavreError('INTEGRITY', { what: `${what} (wrong blob type)` });
+    const plain = decodeBlob(loc.codec, open(this.keys.enc, sealed, id, what), loc.rawLength);
+    if (!blobId(this.keys.id, plain).equals(id)) throw new HavreError('INTEGRITY', { what });
+    return plain;
+  }
+
+  async loadTree(id: string): Promise<Tree> {
+    return decodeTree(await this.readBlob(id, 1), `tree ${id.slice(0, 16)}`);
+  }
+
+  // ---- snapshots ---------------------------------------------------------------------------
+
+  async saveSnapshot(s: Snapshot): Promise<string> {
+    const bytes = encodeSnapshot(s, this.keys.enc);
+    const id = objectName(bytes);
+    await this.store.put('snapshots', id, bytes);
+    this.catalog.putSnapshot(snapshotRow(id, s));
+    return id;
+  }
+
+  async loadSnapshot(id: string): Promise<Snapshot> {
+    return decodeSnapshot(await this.getObject('snapshots', id), this.keys.enc, id);
+  }
+
+  private async syncSnapshots(): Promise<void> {
+    const remote = new Set((await this.store.list('snapshots')).map((o) => o.name));
+    const known = new Set(this.catalog.listSnapshots().map((s) => s.id));
+    for (const id of remote) {
+      if (known.has(id)) continue;
+      try {
+        this.catalog.putSnapshot(snapshotRow(id, await this.loadSnapshot(id)));
+      } catch (e) {
+        this.noteDamage('snapshots', id, e);
+      }
+    }
+    for (const id of known) if (!remote.has(id)) this.catalog.removeSnapshot(id);
+  }
+
+  listSnapshots(): SnapshotRow[] {
+    return this.catalog.listSnapshots();
+  }
+
+  /** `latest`, a full id, or a unique prefix of at least 4 characters. */
+  resolveSnapshot(ref: string): SnapshotRow {
+    const all = this.listSnapshots();
+    if (ref === 'latest') {
+      const last = all[all.length - 1];
+      if (!last) throw new HavreError('SNAPSHOT_NOT_FOUND', { ref });
+      return last;
+    }
+    const matches = ref.length >= 4 ? all.filter((s) => s.id.startsWith(ref.toLowerCase())) : [];
+    if (matches.length === 0) throw new HavreError('SNAPSHOT_NOT_FOUND', { ref });
+    if (matches.length > 1) throw new HavreError('SNAPSHOT_AMBIGUOUS', { ref });
+    return matches[0]!;
+  }
+
+  /** Reads an object and checks that its bytes hash to its name. */
+  async getObject(kind: 'index' | 'snapshots' | 'data', name: string): Promise<Buffer> {
+    const bytes = await this.store.get(kind, name);
+    if (objectName(bytes) !== name) throw new HavreError('INTEGRITY', { what: `${kind}/${name.slice(0, 12)}` });
+    return bytes;
+  }
+}
+
+export function snapshotRow(id: string, s: Snapshot): SnapshotRow {
+  return { id, time: s.time, tree: s.tree, paths: s.paths, hostname: s.hostname, username: s.username, tags: s.tags, parent: s.parent,
+    summary: { ...s.summary } };
+}

@@ -1,0 +1,11 @@
+export { Repository, snapshotRow, type OpenOptions } from './Repository.js';
+export { initRepository, type InitOptions, type InitResult } from './initRepository.js';
+export type { Credentials, UnlockPath } from './unlock.js';
+export { PackWriter, type FinishedPack } from './pack/PackWriter.js';
+export { parsePack, readPackHeader } from './pack/PackReader.js';
+export { encodeTree, decodeTree } from './tree/treeCodec.js';
+export { unsafeNameReason, compareNames } from './tree/nodeName.js';
+export type { Tree, TreeNode, FileNode, DirNode, SymlinkNode } from './tree/TreeNode.js';
+export type { Snapshot, SnapshotSummary } from './snapshot/Snapshot.js';
+export { readConfig } from './keyRecords.js';
+export type { IndexedPack } from './index/indexFormat.js';

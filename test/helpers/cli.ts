@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/havre.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../dist/src-main/cli/main.js', import.meta.url));
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** Runs the real, built `havre` CLI as a child process. */
+export function runHavre(args: string[], env: Record<string, string>, opts: { input?: string; user?: string } = {}): Promise<CliRun> {
+  if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first (npm test does it).');
+  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
+  const [cmd, argv] = opts.user ? ['runuser', ['-u', opts.user, '--', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code: code ?? -1, stdout, stderr, json: <T>() => {
+        try {
+          return JSON.parse(stdout) as T;
+        } catch {
+          throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
+        }
+      } }),
+    );
+    child.stdin.end(opts.input ?? '');
+  });
+}
