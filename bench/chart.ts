@@ -1,6 +1,6 @@
 // docs/benchmarks.svg: one small horizontal bar panel per headline figure, one bar per tool, each
 // panel on its own scale, the §7 target drawn where there is one. Plain SVG, no dependencies.
-import type { BenchResults, ToolResult } from './results.js';
+import { CONTENTION_WARN, maxOtherLoad, type BenchResults, type ToolResult } from './results.js';
 import type { ToolName } from './tools/types.js';
 import { MiB } from './lib/util.js';
 
@@ -44,6 +44,8 @@ export function panels(r: BenchResults): Panel[] {
       return v !== null ? { tool: t.tool, value: v, text: `${v.toFixed(1)} MiB/s` } : { tool: t.tool, value: null, text: '', ...noteFor(t, step) };
     });
     const rv = restic?.steps[step].status === 'ok' ? restic.steps[step].mibPerSec : undefined;
+    const hb = bars.find((b) => b.tool === 'havre');
+    if (hb?.value != null && rv) hb.text += ` · ${(hb.value / rv).toFixed(2)}× restic`;
     const hasHavre = tools.some((t) => t.tool === 'havre');
     out.push({
       title: step === 'backup' ? 'Full backup throughput (MiB/s)' : 'Full restore throughput (MiB/s, verified)',
@@ -58,6 +60,8 @@ export function panels(r: BenchResults): Panel[] {
       return m.status === 'ok' && m.totalMs !== undefined ? { tool: t.tool, value: m.totalMs / 1000, text: `${(m.totalMs / 1000).toFixed(2)} s` } : { tool: t.tool, value: null, text: '', ...noteFor(t, 'noop') };
     });
     const rv = restic?.steps.noop.status === 'ok' ? restic.steps.noop.totalMs : undefined;
+    const hb = bars.find((b) => b.tool === 'havre');
+    if (hb?.value != null && rv) hb.text += ` · ${(hb.value / (rv / 1000)).toFixed(2)}× restic's time`;
     out.push({
       title: 'No-op backup of the unchanged tree (seconds)',
       better: 'lower',
@@ -104,29 +108,33 @@ export function renderChart(r: BenchResults): string {
     let by = y + panelTitleH;
     const top = by;
     const bottom = top + p.bars.length * (barH + gap) - gap;
-    if (p.target) {
-      const tx = x(p.target.value);
-      parts.push(`<line x1="${tx.toFixed(1)}" y1="${top - 3}" x2="${tx.toFixed(1)}" y2="${bottom + 3}" stroke="#333" stroke-width="1.2" stroke-dasharray="4 3"/>`);
-      parts.push(`<text x="${tx.toFixed(1)}" y="${bottom + 15}" text-anchor="middle" class="tgt">${esc(p.target.label)}</text>`);
-    }
+    const labels: string[] = [];
     for (const b of p.bars) {
       parts.push(`<text x="${left - 8}" y="${by + 13}" text-anchor="end" class="lbl">${LABELS[b.tool]}</text>`);
       if (b.value !== null) {
         const w = Math.max(1, x(b.value) - left);
         parts.push(`<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH}" rx="2" fill="${COLORS[b.tool]}"/>`);
-        parts.push(`<text x="${(left + w + 6).toFixed(1)}" y="${by + 13}" class="val">${esc(b.text)}</text>`);
+        labels.push(`<text x="${(left + w + 6).toFixed(1)}" y="${by + 13}" class="val">${esc(b.text)}</text>`);
       } else {
         parts.push(`<rect x="${left}" y="${by}" width="${barArea}" height="${barH}" rx="2" fill="none" stroke="#bbb" stroke-dasharray="3 3"/>`);
-        parts.push(`<text x="${left + 8}" y="${by + 13}" class="${b.failed ? 'fail' : 'na'}">${esc(b.note ?? 'not measured')}</text>`);
+        labels.push(`<text x="${left + 8}" y="${by + 13}" class="${b.failed ? 'fail' : 'na'}">${esc(b.note ?? 'not measured')}</text>`);
       }
       by += barH + gap;
     }
+    if (p.target) {
+      const tx = x(p.target.value);
+      parts.push(`<line x1="${tx.toFixed(1)}" y1="${top - 3}" x2="${tx.toFixed(1)}" y2="${bottom + 3}" stroke="#222" stroke-width="1.5" stroke-dasharray="4 3"/>`);
+      parts.push(`<text x="${tx.toFixed(1)}" y="${bottom + 15}" text-anchor="middle" class="tgt">${esc(p.target.label)}</text>`);
+    }
+    parts.push(...labels);
     if (p.target) by += 12;
     y = by + panelPad;
   }
   const H = y + 18;
   const corpus = `${(r.corpus.totalBytes / MiB).toFixed(0)} MiB corpus (${r.corpus.files.toLocaleString('en-US')} files)`;
-  const subtitle = `${corpus} · ${r.machine.cpuModel}, ${r.machine.logicalCpus} CPUs · ${r.date.slice(0, 10)}${r.coldCache ? '' : ' · warm cache'}`;
+  const other = maxOtherLoad(r);
+  const notes = [(r.runs ?? 1) > 1 ? `median of ${r.runs} runs` : '', r.coldCache ? '' : 'warm cache', other !== undefined && other >= CONTENTION_WARN ? 'shared machine: see report' : ''].filter(Boolean);
+  const subtitle = [corpus, `${r.machine.cpuModel}, ${r.machine.logicalCpus} CPUs`, r.date.slice(0, 10), ...notes].join(' · ');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif">
 <style>
 .t{font-size:16px;font-weight:600;fill:#222}.st{font-size:11.5px;fill:#555}.pt{font-size:13px;font-weight:600;fill:#222}

@@ -5,10 +5,13 @@ import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dropCaches } from './lib/fsutil.js';
+import { machineBusyMs } from './lib/proc.js';
 import { MiB, mibPerSec } from './lib/util.js';
 
 export interface Limits {
   blockBytes: number;
+  /** CPUs' worth of other work on the machine while the crypto figures were measured */
+  otherLoad?: number;
   aes256gcmMiBs: number;
   sha256MiBs: number;
   disk: {
@@ -89,8 +92,14 @@ export async function diskLimits(dir: string, fileBytes: number): Promise<NonNul
 }
 
 export async function measureLimits(dir: string, fileBytes: number): Promise<Limits> {
+  const busy0 = machineBusyMs();
+  const own0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
   const cpu = cryptoLimits();
-  const out: Limits = { blockBytes: BLOCK, ...cpu, disk: null };
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const own = process.cpuUsage(own0);
+  const otherLoad = Math.max(0, machineBusyMs() - busy0 - (own.user + own.system) / 1000) / wallMs;
+  const out: Limits = { blockBytes: BLOCK, otherLoad, ...cpu, disk: null };
   try {
     out.disk = await diskLimits(dir, fileBytes);
   } catch (e) {

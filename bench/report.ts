@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import type { DiskUsage } from './lib/fsutil.js';
 import { fmtBytes, MiB } from './lib/util.js';
-import { STEP_TITLES, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
+import { CONTENTION_WARN, maxOtherLoad, STEP_TITLES, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
 import type { ToolName } from './tools/types.js';
 
 const NM = 'not measured';
@@ -155,7 +155,8 @@ function stepSection(r: BenchResults, step: StepName): string {
   const rows = r.tools.map((t) => {
     const m = t.steps[step];
     const measured = t.available && (m.status === 'ok' || m.status === 'failed');
-    const cols = [NAMES[t.tool], measured ? s(m.totalMs, 2) : NM, measured ? s(m.syncMs, 2) : NM];
+    const spread = m.spread && m.spread.n > 1 ? ` (${(m.spread.minMs / 1000).toFixed(2)}–${(m.spread.maxMs / 1000).toFixed(2)})` : '';
+    const cols = [NAMES[t.tool], measured ? s(m.totalMs, 2) + spread : NM, measured ? s(m.syncMs, 2) : NM];
     if (step !== 'init') cols.push(rate(m.status === 'ok' ? m.mibPerSec : undefined));
     cols.push(measured && m.cpuMs !== undefined ? s(m.cpuMs, 2) : NM);
     cols.push(measured ? mib(m.peakRssBytes) : NM);
@@ -215,13 +216,14 @@ function limitsSection(r: BenchResults): string {
     ['AES-256-GCM encrypt, one core (Node crypto / OpenSSL, 16 MiB blocks)', rate(l.aes256gcmMiBs)],
     ['SHA-256, one core (Node crypto / OpenSSL, 16 MiB blocks)', rate(l.sha256MiBs)],
   ];
+  const contended = l.otherLoad !== undefined && l.otherLoad >= 0.25 ? `\n\nOther processes used ${l.otherLoad.toFixed(2)} CPUs on average while the crypto limits were measured: they are understated.` : '';
   if (l.disk) {
     rows.push([`Sequential write of ${fmtBytes(l.disk.fileBytes)} in the work folder, fsync included`, rate(l.disk.writeMiBs)]);
     rows.push([`Sequential read of the same file (${l.disk.readCold ? 'page cache dropped' : '**warm cache**: could not drop the page cache'})`, rate(l.disk.readMiBs)]);
   } else {
     rows.push(['Sequential disk write / read', `${NM} (${l.diskError ?? 'error'})`]);
   }
-  return table(['Limit', 'Measured'], rows);
+  return table(['Limit', 'Measured'], rows) + contended;
 }
 
 function corpusSection(r: BenchResults): string {
@@ -269,14 +271,6 @@ function settingsSection(r: BenchResults): string {
   return r.tools.map((t) => `- **${NAMES[t.tool]}**: ${t.settings.join('; ')}.`).join('\n');
 }
 
-/** the largest "other load" of any measured step, in CPUs */
-function maxOtherLoad(r: BenchResults): number | undefined {
-  const v = r.tools.flatMap((t) => Object.values(t.steps)).filter((m) => m.otherLoad !== undefined && (m.status === 'ok' || m.status === 'failed')).map((m) => m.otherLoad ?? 0);
-  return v.length ? Math.max(...v) : undefined;
-}
-
-export const CONTENTION_WARN = 0.25;
-
 export function renderMarkdown(r: BenchResults): string {
   const havre = r.tools.find((t) => t.tool === 'havre');
   const failures = r.tools.flatMap((t) => (['init', 'backup', 'noop', 'restore'] as StepName[]).filter((st) => t.steps[st].status === 'failed').map((st) => `${NAMES[t.tool]} ${STEP_TITLES[st].toLowerCase()}`));
@@ -311,7 +305,7 @@ ${summarySection(r)}
 
 ${targetsSection(r)}
 
-One run per tool: treat differences of a few percent as noise.
+${(r.runs ?? 1) > 1 ? `Figures are the median of ${r.runs} runs per tool (min–max of the time in the step tables).` : 'One run per tool (`--runs N` repeats and reports medians): treat differences of a few percent as noise.'}
 
 ## Machine
 
@@ -352,7 +346,7 @@ ${limitsSection(r)}
 
 ${settingsSection(r)}
 
-Passwords go through the environment (\`RESTIC_PASSWORD\`, \`BORG_PASSPHRASE\`, \`HAVRE_PASSWORD\`), never the command line.
+Passwords go through the environment (\`RESTIC_PASSWORD\`, \`BORG_PASSPHRASE\`, \`HAVRE_PASSWORD\`), never the command line. restic and borg are the versions installed on this machine (see Machine); other releases may perform differently. Havre is its built CLI (\`node bin/havre.js\`, i.e. \`dist/\`), so its peak RSS is the whole CLI process: engine plus Node runtime.
 
 ## Reproduce
 

@@ -43,6 +43,8 @@ export interface StepMeasure {
   loadAvgAtStart?: number;
   /** page cache dropped before the step */
   coldCache?: boolean;
+  /** with --runs > 1: this is the median run; spread of the successful runs' totalMs */
+  spread?: { n: number; minMs: number; maxMs: number };
   /** restore only */
   verify?: { ok: boolean; detail: string; restoredRoot: string | null; ms: number };
   stdoutTail?: string;
@@ -60,6 +62,8 @@ export interface ToolResult {
   repoAfterNoop?: DiskUsage;
   /** caches and local state kept outside the repository (restic cache, borg cache, HAVRE_HOME) */
   stateAfterRun?: DiskUsage;
+  /** with --runs > 1: every run's measures, in order */
+  allRuns?: Record<StepName, StepMeasure>[];
 }
 
 export interface CorpusSummary {
@@ -82,6 +86,8 @@ export interface BenchResults {
   date: string;
   command: string;
   durationMs?: number;
+  /** cycles per tool (--runs); figures are medians when > 1 */
+  runs?: number;
   machine: MachineInfo;
   toolVersions: Partial<Record<ToolName, string | null>>;
   coldCache: boolean;
@@ -92,4 +98,16 @@ export interface BenchResults {
   limits: Limits | null;
   tools: ToolResult[];
   havreBuildWarning?: string;
+}
+
+/** "Other load" above this many CPUs during a measured step makes the report warn about contention. */
+export const CONTENTION_WARN = 0.25;
+
+/** the largest "other load" of any measured step (every run), in CPUs */
+export function maxOtherLoad(r: BenchResults): number | undefined {
+  const v = r.tools
+    .flatMap((t) => [t.steps, ...(t.allRuns ?? [])].flatMap((steps) => Object.values(steps)))
+    .filter((m) => m.otherLoad !== undefined && (m.status === 'ok' || m.status === 'failed'))
+    .map((m) => m.otherLoad ?? 0);
+  return v.length ? Math.max(...v) : undefined;
 }

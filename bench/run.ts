@@ -1,7 +1,7 @@
 // Benchmark harness: Havre against restic and borg on a generated workstation-like corpus.
 //
 //   npm run bench -- [--size 1G | --preset small] [--tools havre,restic,borg] [--work DIR] [--keep]
-//                    [--seed S] [--out DIR] [--skip-limits] [--report-from FILE]
+//                    [--seed S] [--runs N] [--out DIR] [--skip-limits] [--report-from FILE]
 //
 // Each tool gets its own fresh repository; steps are interleaved (every tool's init, then every
 // tool's full backup, no-op backup, restore), the page cache is dropped before each step when
@@ -17,7 +17,7 @@ import { GiB, MiB, log, mibPerSec, parseSize, repoRoot, sizeLabel } from './lib/
 import { measureLimits, type Limits } from './limits.js';
 import { machineInfo } from './machine.js';
 import { writeReport } from './report.js';
-import { RESULTS_SCHEMA, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
+import { RESULTS_SCHEMA, STEPS, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
 import { createRunner } from './tools/index.js';
 import { ALL_TOOLS, type ToolName, type ToolRunner } from './tools/types.js';
 
@@ -33,6 +33,7 @@ interface Options {
   seed: string;
   out: string;
   skipLimits: boolean;
+  runs: number;
   reportFrom: string | null;
   /** the command line that repeats this run */
   command: string;
@@ -46,6 +47,7 @@ const USAGE = `usage: npm run bench -- [options]
   --keep               keep corpus, repositories and restores (a kept corpus is reused next run)
   --seed S             corpus seed (default ${DEFAULT_SEED})
   --out DIR            where BENCHMARKS.md, benchmarks.svg and benchmarks.json go (default docs)
+  --runs N             repeat every tool's cycle N times on fresh repositories; report the median
   --skip-limits        do not measure the machine's crypto and disk limits
   --report-from FILE   only rewrite the report from an existing benchmarks.json
 `;
@@ -60,6 +62,7 @@ function parseArgs(argv: string[], root: string): Options {
     seed: DEFAULT_SEED,
     out: join(root, 'docs'),
     skipLimits: false,
+    runs: 1,
     reportFrom: null,
     command: '',
   };
@@ -108,6 +111,12 @@ function parseArgs(argv: string[], root: string): Options {
       case '--skip-limits':
         o.skipLimits = true;
         break;
+      case '--runs': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error('bench: --runs takes an integer from 1 to 20');
+        o.runs = n;
+        break;
+      }
       case '--report-from':
         o.reportFrom = resolve(value());
         break;
@@ -123,6 +132,7 @@ function parseArgs(argv: string[], root: string): Options {
   cmd.push(o.preset === 'small' ? '--preset small' : `--size ${sizeLabel(o.size)}`);
   if (o.tools.join(',') !== ALL_TOOLS.join(',')) cmd.push(`--tools ${o.tools.join(',')}`);
   if (o.seed !== DEFAULT_SEED) cmd.push(`--seed ${o.seed}`);
+  if (o.runs !== 1) cmd.push(`--runs ${o.runs}`);
   if (o.skipLimits) cmd.push('--skip-limits');
   o.command = `npm run bench -- ${cmd.join(' ')}`;
   return o;
@@ -187,6 +197,25 @@ function measureOf(r: ProcResult, syncMs: number, coldCache: boolean, corpusByte
   };
 }
 
+/** One result per tool from several runs: per step, the run with the median time (any failure wins),
+ *  with the spread of the successful runs; repository sizes from the last run; every run kept raw. */
+function aggregate(runs: ToolResult[]): ToolResult | undefined {
+  const last = runs[runs.length - 1];
+  if (!last || runs.length === 1) return last;
+  const steps = { ...last.steps };
+  for (const st of STEPS) {
+    const ms = runs.map((r) => r.steps[st]);
+    const failed = ms.find((m) => m.status === 'failed');
+    const okMs = ms.filter((m) => m.status === 'ok' && m.totalMs !== undefined).sort((a, b) => (a.totalMs ?? 0) - (b.totalMs ?? 0));
+    if (failed) steps[st] = { ...failed, reason: `${failed.reason ?? '?'} (in ${ms.filter((m) => m.status === 'failed').length} of ${ms.length} runs)` };
+    else if (okMs.length) {
+      const median = okMs[Math.floor((okMs.length - 1) / 2)] as StepMeasure;
+      steps[st] = { ...median, spread: { n: okMs.length, minMs: okMs[0]?.totalMs ?? 0, maxMs: okMs[okMs.length - 1]?.totalMs ?? 0 } };
+    }
+  }
+  return { ...last, steps, allRuns: runs.map((r) => r.steps) };
+}
+
 function fmtMs(ms: number | undefined): string {
   return ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -247,111 +276,118 @@ async function main(): Promise<void> {
     await rmrf(join(o.work, 'limits'));
   }
 
-  // runners
+  // runners: one cycle (fresh repositories, state and restore targets) per --runs
   const password = 'havre-bench-password-not-secret';
   const timeoutMs = Math.max(20 * 60_000, Math.ceil(o.size / GiB) * 60 * 60_000);
-  const runners = new Map<ToolName, ToolRunner>();
-  const results = new Map<ToolName, ToolResult>();
   const toolVersions: Partial<Record<ToolName, string | null>> = {};
-  for (const name of o.tools) {
-    const stateDir = join(o.work, 'state', name);
-    await rmrf(stateDir);
-    await rmrf(join(o.work, 'repos', name));
-    await rmrf(join(o.work, 'restore', name));
-    await mkdir(stateDir, { recursive: true });
-    await mkdir(join(o.work, 'repos'), { recursive: true });
-    const runner = createRunner(name, { stateDir, root, password, timeoutMs });
-    runners.set(name, runner);
-    const version = await runner.version();
-    toolVersions[name] = version;
-    const skipped: StepMeasure = { status: 'skipped' };
-    results.set(name, {
-      tool: name,
-      version,
-      available: true,
-      settings: runner.settings,
-      steps: { init: { ...skipped }, backup: { ...skipped }, noop: { ...skipped }, restore: { ...skipped } },
-    });
-  }
+  const perTool = new Map<ToolName, ToolResult[]>(o.tools.map((t) => [t, []]));
   const buildWarning = o.tools.includes('havre') ? havreBuildWarning(root) : undefined;
   if (buildWarning) log(`warning: ${buildWarning}`);
-
   let allCold = true;
-  const runStep = async (step: StepName, fn: (r: ToolRunner, res: ToolResult) => Promise<void>): Promise<void> => {
+
+  for (let run = 1; run <= o.runs && !interrupted; run++) {
+    if (o.runs > 1) log(`— run ${run} of ${o.runs} —`);
+    const runners = new Map<ToolName, ToolRunner>();
+    const results = new Map<ToolName, ToolResult>();
     for (const name of o.tools) {
-      const runner = runners.get(name);
-      const res = results.get(name);
-      if (!runner || !res || !res.available) continue;
-      if (interrupted) return;
-      await fn(runner, res);
-      const m = res.steps[step];
-      const status =
-        m.status === 'ok'
-          ? `${fmtMs(m.totalMs)}${m.mibPerSec !== undefined ? `, ${m.mibPerSec.toFixed(1)} MiB/s` : ''}, CPU ${fmtMs(m.cpuMs)}, peak RSS ${((m.peakRssBytes ?? 0) / MiB).toFixed(0)} MiB, other load ${(m.otherLoad ?? 0).toFixed(2)} CPUs`
-          : `${m.status}: ${m.reason ?? ''}`;
-      log(`${step.padEnd(7)} ${name.padEnd(6)} ${status}`);
+      const previous = perTool.get(name) ?? [];
+      if (previous.length && !previous[0]?.available) continue; // not available in run 1: do not retry
+      const stateDir = join(o.work, 'state', name);
+      await rmrf(stateDir);
+      await rmrf(join(o.work, 'repos', name));
+      await rmrf(join(o.work, 'restore', name));
+      await mkdir(stateDir, { recursive: true });
+      await mkdir(join(o.work, 'repos'), { recursive: true });
+      const runner = createRunner(name, { stateDir, root, password, timeoutMs });
+      runners.set(name, runner);
+      if (!(name in toolVersions)) toolVersions[name] = await runner.version();
+      const skipped: StepMeasure = { status: 'skipped' };
+      results.set(name, {
+        tool: name,
+        version: toolVersions[name] ?? null,
+        available: true,
+        settings: runner.settings,
+        steps: { init: { ...skipped }, backup: { ...skipped }, noop: { ...skipped }, restore: { ...skipped } },
+      });
     }
-  };
-  const measured = async (step: StepName, res: ToolResult, throughput: boolean, go: () => Promise<ProcResult>): Promise<StepMeasure> => {
-    const cold = await dropCaches();
-    if (!cold) allCold = false;
-    const r = await go();
-    const syncMs = syncAll();
-    const m = measureOf(r, syncMs, cold, corpusBytes, throughput);
-    res.steps[step] = m;
-    return m;
-  };
 
-  await runStep('init', async (runner, res) => {
-    const m = await measured('init', res, false, () => runner.init(join(o.work, 'repos', runner.name)));
-    if (m.status !== 'ok') {
-      res.available = false;
-      res.unavailableReason = m.reason ?? 'init failed';
-      m.status = 'unavailable';
-      for (const s of ['backup', 'noop', 'restore'] as const) res.steps[s] = { status: 'unavailable', reason: res.unavailableReason };
-    }
-  });
-  await runStep('backup', async (runner, res) => {
-    const m = await measured('backup', res, true, () => runner.backup(corpusDir));
-    res.repoAfterBackup = await diskUsage(runner.repoDir());
-    if (m.status !== 'ok') {
-      for (const s of ['noop', 'restore'] as const) res.steps[s] = { status: 'skipped', reason: 'full backup failed' };
-    }
-  });
-  await runStep('noop', async (runner, res) => {
-    if (res.steps.backup.status !== 'ok') return;
-    await measured('noop', res, true, () => runner.noopBackup(corpusDir));
-    res.repoAfterNoop = await diskUsage(runner.repoDir());
-  });
-  await runStep('restore', async (runner, res) => {
-    if (res.steps.backup.status !== 'ok') return;
-    const target = join(o.work, 'restore', runner.name);
-    await rmrf(target);
-    await mkdir(target, { recursive: true });
-    const m = await measured('restore', res, true, () => runner.restore(target));
-    if (m.status !== 'ok') return;
-    const t0 = process.hrtime.bigint();
-    const where = locateRestored(target, corpusDir, runner.restoredRoot(target, corpusDir), manifest);
-    let verify: NonNullable<StepMeasure['verify']>;
-    if (!where) {
-      verify = { ok: false, detail: `restored tree not found under the target (looked for ${manifest.files[0]?.path ?? '?'})`, restoredRoot: null, ms: 0 };
-    } else {
-      const diff = diffTrees(expected, await hashTree(where));
-      verify = { ok: diff.ok, detail: describeDiff(diff), restoredRoot: where.slice(target.length) || '/', ms: 0 };
-    }
-    verify.ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    m.verify = verify;
-    if (!verify.ok) {
-      m.status = 'failed';
-      m.reason = `restored tree differs from the source: ${verify.detail}`;
-      m.mibPerSec = undefined;
-    }
-  });
+    const runStep = async (step: StepName, fn: (r: ToolRunner, res: ToolResult) => Promise<void>): Promise<void> => {
+      for (const name of o.tools) {
+        const runner = runners.get(name);
+        const res = results.get(name);
+        if (!runner || !res || !res.available) continue;
+        if (interrupted) return;
+        await fn(runner, res);
+        const m = res.steps[step];
+        const status =
+          m.status === 'ok'
+            ? `${fmtMs(m.totalMs)}${m.mibPerSec !== undefined ? `, ${m.mibPerSec.toFixed(1)} MiB/s` : ''}, CPU ${fmtMs(m.cpuMs)}, peak RSS ${((m.peakRssBytes ?? 0) / MiB).toFixed(0)} MiB, other load ${(m.otherLoad ?? 0).toFixed(2)} CPUs`
+            : `${m.status}: ${m.reason ?? ''}`;
+        log(`${step.padEnd(7)} ${name.padEnd(6)} ${status}`);
+      }
+    };
+    const measured = async (step: StepName, res: ToolResult, throughput: boolean, go: () => Promise<ProcResult>): Promise<StepMeasure> => {
+      const cold = await dropCaches();
+      if (!cold) allCold = false;
+      const r = await go();
+      const syncMs = syncAll();
+      const m = measureOf(r, syncMs, cold, corpusBytes, throughput);
+      res.steps[step] = m;
+      return m;
+    };
 
-  for (const res of results.values()) {
-    if (!res.available) continue;
-    res.stateAfterRun = await diskUsage(join(o.work, 'state', res.tool));
+    await runStep('init', async (runner, res) => {
+      const m = await measured('init', res, false, () => runner.init(join(o.work, 'repos', runner.name)));
+      if (m.status !== 'ok') {
+        res.available = false;
+        res.unavailableReason = m.reason ?? 'init failed';
+        m.status = 'unavailable';
+        for (const st of ['backup', 'noop', 'restore'] as const) res.steps[st] = { status: 'unavailable', reason: res.unavailableReason };
+      }
+    });
+    await runStep('backup', async (runner, res) => {
+      const m = await measured('backup', res, true, () => runner.backup(corpusDir));
+      res.repoAfterBackup = await diskUsage(runner.repoDir());
+      if (m.status !== 'ok') {
+        for (const st of ['noop', 'restore'] as const) res.steps[st] = { status: 'skipped', reason: 'full backup failed' };
+      }
+    });
+    await runStep('noop', async (runner, res) => {
+      if (res.steps.backup.status !== 'ok') return;
+      await measured('noop', res, true, () => runner.noopBackup(corpusDir));
+      res.repoAfterNoop = await diskUsage(runner.repoDir());
+    });
+    await runStep('restore', async (runner, res) => {
+      if (res.steps.backup.status !== 'ok') return;
+      const target = join(o.work, 'restore', runner.name);
+      await rmrf(target);
+      await mkdir(target, { recursive: true });
+      const m = await measured('restore', res, true, () => runner.restore(target));
+      if (m.status !== 'ok') return;
+      const t0 = process.hrtime.bigint();
+      const where = locateRestored(target, corpusDir, runner.restoredRoot(target, corpusDir), manifest);
+      let verify: NonNullable<StepMeasure['verify']>;
+      if (!where) {
+        verify = { ok: false, detail: `restored tree not found under the target (looked for ${manifest.files[0]?.path ?? '?'})`, restoredRoot: null, ms: 0 };
+      } else {
+        const diff = diffTrees(expected, await hashTree(where));
+        verify = { ok: diff.ok, detail: describeDiff(diff), restoredRoot: where.slice(target.length) || '/', ms: 0 };
+      }
+      verify.ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      m.verify = verify;
+      if (!verify.ok) {
+        m.status = 'failed';
+        m.reason = `restored tree differs from the source: ${verify.detail}`;
+        m.mibPerSec = undefined;
+      }
+    });
+
+    for (const res of results.values()) {
+      if (res.available) res.stateAfterRun = await diskUsage(join(o.work, 'state', res.tool));
+      perTool.get(res.tool)?.push(res);
+    }
   }
+  const finalResults = o.tools.map((t) => aggregate(perTool.get(t) ?? [])).filter((r): r is ToolResult => !!r);
 
   const bench: BenchResults = {
     schema: RESULTS_SCHEMA,
@@ -378,7 +414,8 @@ async function main(): Promise<void> {
       reused,
     },
     limits,
-    tools: o.tools.map((t) => results.get(t)).filter((r): r is ToolResult => !!r),
+    runs: o.runs,
+    tools: finalResults,
     havreBuildWarning: buildWarning,
   };
   if (interrupted) return;

@@ -7,6 +7,7 @@
 # The keyring lives in a throw-away directory (XDG_DATA_HOME, XDG_RUNTIME_DIR) that is deleted on
 # exit, so nothing touches the user's real login keyring, even when run from a desktop session.
 # The keyring password below is not a secret: it only protects that throw-away keyring.
+# In containers dbus-daemon may print "Failed to set fd limit": harmless.
 set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
@@ -26,6 +27,8 @@ fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/havre-keyring.XXXXXX")"
 cleanup() { rm -rf -- "$tmp"; }
 trap cleanup EXIT
+trap 'exit 130' INT   # so the EXIT trap also runs on Ctrl-C and kill
+trap 'exit 143' TERM
 chmod 700 "$tmp"
 mkdir -p "$tmp/data" "$tmp/runtime" "$tmp/config"
 chmod 700 "$tmp/runtime"

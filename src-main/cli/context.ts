@@ -4,7 +4,7 @@ import { openOsKeychain, type Keychain } from '../engine/keychain/index.js';
 import { LocalLock } from '../engine/repo/LocalLock.js';
 import { Repository, readConfig, type Credentials } from '../engine/repo/index.js';
 import { FsStore } from '../engine/store/index.js';
-import { havreHome, readHomeConfig } from './home.js';
+import { havreHome, readHomeConfig } from '../engine/home/homeConfig.js';
 import { Output } from './output.js';
 import { promptHidden, readStdin } from './secrets.js';
 

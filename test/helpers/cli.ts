@@ -16,7 +16,12 @@ export interface CliRun {
 /** Runs the real, built `havre` CLI as a child process. */
 export function runHavre(args: string[], env: Record<string, string>, opts: { input?: string; user?: string } = {}): Promise<CliRun> {
   if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first (npm test does it).');
-  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
+  // A clean environment, but for what reaches the OS keychain (the test's private D-Bus session).
+  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
+  for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME']) {
+    const v = process.env[k];
+    if (v) base[k] = v;
+  }
   const [cmd, argv] = opts.user ? ['runuser', ['-u', opts.user, '--', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });

@@ -5,7 +5,7 @@ import { safeUserName } from '../../engine/jobs/index.js';
 import { initRepository } from '../../engine/repo/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
-import { writeHomeConfig } from '../home.js';
+import { writeHomeConfig } from '../../engine/home/homeConfig.js';
 import { promptHidden } from '../secrets.js';
 
 export async function initCommand(argv: string[]): Promise<number> {

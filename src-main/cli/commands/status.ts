@@ -3,7 +3,7 @@ import { readConfig } from '../../engine/repo/index.js';
 import { FsStore } from '../../engine/store/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
-import { readHomeConfig } from '../home.js';
+import { readHomeConfig } from '../../engine/home/homeConfig.js';
 import { formatBytes, shortId } from '../output.js';
 
 /** What is configured and how it stands; works even when the repository cannot be opened. */

@@ -39,7 +39,7 @@ function invalid(reason: string): HavreError {
 }
 
 function isPow2(n: number): boolean {
-  return Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0;
+  return Number.isSafeInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n; // not n & (n-1): 32-bit only
 }
 
 /** Refuses unknown algorithms and parameters that are too weak or absurd; returns the decoded salt. */

@@ -7,7 +7,7 @@ import type { AsyncEntry, EntryOptions } from '@napi-rs/keyring';
 import { decodeBase64Strict } from '../crypto/index.js';
 import { HavreError } from '../errors/index.js';
 import type { Keychain } from './Keychain.js';
-import { probeKeychain } from './probe.js';
+import { probeKeychain, probeKeychainInProcess } from './probe.js';
 import { keychainReason } from './reasons.js';
 
 export interface OpenOsKeychainOptions {
@@ -15,6 +15,12 @@ export interface OpenOsKeychainOptions {
   env?: NodeJS.ProcessEnv;
   /** How long the keychain may take to answer the probe; default 10 s. */
   probeTimeoutMs?: number;
+  /**
+   * 'child-process' (default): the probe runs in a node child (process.execPath with
+   * ELECTRON_RUN_AS_NODE=1) that is killed on timeout, so a frozen D-Bus cannot hang this process.
+   * 'in-process': for Electron builds whose RunAsNode fuse is off; see probe.ts for its limit.
+   */
+  probe?: 'child-process' | 'in-process';
 }
 
 type KeyringModule = typeof Keyring;
@@ -100,7 +106,11 @@ export async function openOsKeychain(service = 'havre', opts: OpenOsKeychainOpti
   } catch {
     throw noKeychain('the keychain library is not available on this platform');
   }
-  const probe = await probeKeychain({ modulePath, service, env, timeoutMs: opts.probeTimeoutMs ?? 10_000 });
+  const timeoutMs = opts.probeTimeoutMs ?? 10_000;
+  const probe =
+    opts.probe === 'in-process'
+      ? await probeKeychainInProcess({ AsyncEntry: lib.AsyncEntry, service, timeoutMs })
+      : await probeKeychain({ modulePath, service, env, timeoutMs });
   if (!probe.ok) throw noKeychain(probe.reason);
   return new OsKeychain(lib, service);
 }

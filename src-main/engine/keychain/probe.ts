@@ -9,6 +9,15 @@ import { keychainReason } from './reasons.js';
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
+/** The library's entry class, as far as the in-process probe needs it. */
+interface EntryClass {
+  new (service: string, account: string, options?: { linux?: { store?: 'secret-service' | 'keyutils' } }): {
+    setPassword(password: string): Promise<void>;
+    getPassword(): Promise<string | null>;
+    deleteCredential(): Promise<boolean>;
+  };
+}
+
 // CommonJS, run with `node -e`: argv = [execPath, modulePath, service, account].
 const PROBE_SOURCE = `
 'use strict';
@@ -38,6 +47,44 @@ function parse(stdout: string): { ok: boolean; message?: string } | null {
   return null;
 }
 
+function timeoutReason(ms: number): string {
+  return `the keychain did not answer within ${Math.round(ms / 1000)} s`;
+}
+
+function failure(message: string): ProbeResult {
+  return { ok: false, reason: keychainReason(message, `keychain error: ${message.split('\n')[0]!.slice(0, 160)}`) };
+}
+
+/**
+ * The same check in this process, for hosts that cannot start a node child (an Electron build with
+ * the RunAsNode fuse off). Bounded only once connected: a frozen D-Bus can still block the
+ * constructor, which is why the child-process probe is the default.
+ */
+export async function probeKeychainInProcess(opts: { AsyncEntry: EntryClass; service: string; timeoutMs: number }): Promise<ProbeResult> {
+  const account = `probe-${randomBytes(8).toString('hex')}`;
+  let timer: NodeJS.Timeout | undefined;
+  const check = (async (): Promise<ProbeResult> => {
+    const linux = process.platform === 'linux' ? { linux: { store: 'secret-service' as const } } : undefined;
+    const entry = new opts.AsyncEntry(opts.service, account, linux);
+    const value = randomBytes(16).toString('base64');
+    await entry.setPassword(value);
+    const back = await entry.getPassword();
+    await entry.deleteCredential();
+    return back === value ? { ok: true } : { ok: false, reason: 'the keychain returned a different value' };
+  })();
+  const timeout = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: timeoutReason(opts.timeoutMs) }), opts.timeoutMs);
+  });
+  try {
+    return await Promise.race([check, timeout]);
+  } catch (e) {
+    return failure(e instanceof Error ? e.message : String(e));
+  } finally {
+    clearTimeout(timer);
+    check.catch(() => undefined); // a late failure after the timeout is not unhandled
+  }
+}
+
 export function probeKeychain(opts: { modulePath: string; service: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ProbeResult> {
   const env: NodeJS.ProcessEnv = { ...opts.env, ELECTRON_RUN_AS_NODE: '1' }; // Electron's binary acts as node
   delete env.NODE_OPTIONS; // no inherited --inspect or loaders in the probe
@@ -62,13 +109,13 @@ export function probeKeychain(opts: { modulePath: string; service: string; env: 
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish({ ok: false, reason: `the keychain did not answer within ${Math.round(opts.timeoutMs / 1000)} s` });
+      finish({ ok: false, reason: timeoutReason(opts.timeoutMs) });
     }, opts.timeoutMs);
     child.on('error', () => finish({ ok: false, reason: 'the keychain check could not start' }));
     child.on('close', (code, signal) => {
       const r = parse(stdout);
       if (r?.ok) finish({ ok: true });
-      else if (r) finish({ ok: false, reason: keychainReason(r.message ?? '', `keychain error: ${(r.message ?? 'unknown').slice(0, 160)}`) });
+      else if (r) finish(failure(r.message ?? 'unknown'));
       else finish({ ok: false, reason: `the keychain check failed (${signal ?? `exit code ${String(code)}`})` });
     });
   });

@@ -113,6 +113,14 @@ describe.skipIf(SKIP_REAL)('OS keychain: real store', () => {
     await expect(kc.getSecret(a)).rejects.toMatchObject({ code: 'INTEGRITY', params: { what: 'keychain entry' } });
   });
 
+  it('opens with the in-process probe too (Electron builds without RunAsNode)', async () => {
+    const inProcess = await openOsKeychain(SERVICE, { probe: 'in-process' });
+    const a = account();
+    const v = randomBytes(32);
+    await inProcess.setSecret(a, v);
+    expect((await kc.getSecret(a))?.equals(v)).toBe(true);
+  });
+
   it('is shared with another process of the same session', async () => {
     const a = account();
     const v = randomBytes(32);
@@ -156,15 +164,22 @@ describe('OS keychain: unavailable', () => {
       // Every probe that connected was killed, so the kernel closed its end: nothing may be left
       // once the last close has been delivered.
       for (let i = 0; i < 50 && sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(sockets.size).toBe(0);
+      const left = sockets.size;
+      for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
+      expect(left).toBe(0);
     });
 
     it('no DBUS_SESSION_BUS_ADDRESS → NO_KEYCHAIN with a reason, promptly, in a process that then exits', async () => {
       const r = await runFixture(envWithout('DBUS_SESSION_BUS_ADDRESS'), [SERVICE, '10000'], 60_000);
       expect(r).toMatchObject({ ok: false, code: 'NO_KEYCHAIN', reason: 'no D-Bus session', exitCode: 0 });
       expect(r.ms).toBeLessThan(10_000);
+    });
+
+    it('no DBUS_SESSION_BUS_ADDRESS with the in-process probe → NO_KEYCHAIN too', async () => {
+      const r = await runFixture({ ...envWithout('DBUS_SESSION_BUS_ADDRESS'), HAVRE_TEST_PROBE: 'in-process' }, [SERVICE, '10000'], 60_000);
+      expect(r).toMatchObject({ ok: false, code: 'NO_KEYCHAIN', reason: 'no D-Bus session', exitCode: 0 });
     });
 
     it('a bus address pointing nowhere → NO_KEYCHAIN', async () => {

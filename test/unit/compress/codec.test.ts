@@ -101,6 +101,14 @@ describe('decodeBlob', () => {
     }
   });
 
+  it('refuses a huge rawLength in front of a small payload, without trying to allocate it', () => {
+    for (const c of [CODEC.deflate, CODEC.brotli]) {
+      const t0 = performance.now();
+      expect(integrityError(() => decodeBlob(c, encoded[c]!, 2 ** 32 - 1))).toBe(true);
+      expect(performance.now() - t0).toBeLessThan(2000);
+    }
+  });
+
   it('refuses an unknown codec', () => {
     for (const c of [3, 255, -1, 1.5, Number.NaN]) expect(integrityError(() => decodeBlob(c, plain, plain.length))).toBe(true);
   });

@@ -138,9 +138,9 @@ describe('parseKeysRecord', () => {
   });
 
   it('refuses public keys that are not RSA-3072', () => {
-    const opts = { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } } as const;
-    const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048, ...opts }).publicKey.toString('base64');
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', ...opts }).publicKey.toString('base64');
+    const der = (k: Buffer): string => k.toString('base64');
+    const rsa2048 = der(generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } }).publicKey);
+    const ec = der(generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } }).publicKey);
     for (const k of [rsa2048, ec, Buffer.from('not a key').toString('base64')]) {
       expect(reasonOf(mutate((j) => (j.admin.publicKey = k)))).toMatch(/admin\.publicKey is not an RSA-3072 public key/);
     }

@@ -51,7 +51,7 @@ describe('deriveRepoKeys (FORMAT.md §2)', () => {
     const a = deriveRepoKeys(SECRET);
     const b = deriveRepoKeys(Buffer.from(SECRET));
     const c = deriveRepoKeys(Buffer.alloc(32, 0x02));
-    const all = Object.values(a);
+    const all: Buffer[] = [a.enc, a.id, a.chunker, a.log, a.config];
     expect(all).toHaveLength(5);
     for (const key of all) expect(key.length).toBe(32);
     expect(new Set(all.map((k) => k.toString('hex'))).size).toBe(5);
@@ -81,6 +81,6 @@ describe('blobId and wipe', () => {
     expect(a.every((x) => x === 0) && b.every((x) => x === 0)).toBe(true);
     const keys = deriveRepoKeys(randomBytes(32));
     wipeRepoKeys(keys);
-    for (const k of Object.values(keys)) expect(k.every((x) => x === 0)).toBe(true);
+    for (const k of [keys.enc, keys.id, keys.chunker, keys.log, keys.config]) expect(k.every((x) => x === 0)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { HavreError } from '../../errors/index.js';
 import type { Repository } from '../../repo/index.js';
-import { workerEntry } from '../shared/workerUrl.js';
+import { workerFile } from '../shared/workerUrl.js';
 import type { BlobSink } from './BlobSink.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workerProtocol.js';
 
@@ -34,11 +34,11 @@ export class ChunkWorkerPool {
 
   constructor(repo: Repository, private readonly sink: BlobSink, size = Math.max(1, availableParallelism())) {
     const init: WorkerInit = { encKey: repo.keys.enc, idKey: repo.keys.id, chunkerKey: repo.keys.chunker, chunker: repo.config.chunker };
-    const { file, options } = workerEntry(new URL('./chunkWorker.js', import.meta.url));
+    const file = workerFile(new URL('./chunkWorker.js', import.meta.url));
     for (let i = 0; i < size; i++) {
-      const w = new Worker(file, { ...options, workerData: init });
+      const w = new Worker(file, { workerData: init });
       w.on('message', (m: FromWorker) => this.onMessage(i, m));
-      w.on('error', (e) => this.fail(e));
+      w.on('error', (e) => this.fail(new HavreError('INTERNAL', { reason: `backup worker failed: ${e.message}` }, { cause: e })));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new HavreError('INTERNAL', { reason: `backup worker exited with code ${code}` }));
       });

@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorkerOptions } from 'node:worker_threads';
+import { HavreError } from '../../errors/index.js';
 
 /**
- * Where a worker script is, and how to start it: the compiled .js normally; under the test runner,
- * which loads TypeScript sources, the .ts file through tsx.
+ * The compiled worker script beside this module. When the engine runs from its TypeScript sources
+ * (the test runner), the same script is taken from the build in dist/: worker threads cannot load
+ * TypeScript, and Node does not apply loader hooks to a single worker.
  */
-export function workerEntry(jsUrl: URL): { file: string; options: Pick<WorkerOptions, 'execArgv'> } {
+export function workerFile(jsUrl: URL): string {
   const js = fileURLToPath(jsUrl);
-  if (existsSync(js)) return { file: js, options: {} };
-  const ts = js.replace(/\.js$/, '.ts');
-  return { file: ts, options: { execArgv: ['--import', 'tsx'] } };
+  if (existsSync(js)) return js;
+  const marker = `${sep}src-main${sep}`;
+  const at = js.lastIndexOf(marker);
+  const built = at >= 0 ? js.slice(0, at) + `${sep}dist` + js.slice(at) : js;
+  if (existsSync(built)) return built;
+  throw new HavreError('INTERNAL', { reason: `worker script ${js} is missing; run npm run build` });
 }

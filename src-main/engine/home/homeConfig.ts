@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { HavreError, errnoCode } from '../engine/errors/index.js';
+import { HavreError, errnoCode } from '../errors/index.js';
 
 /** Where configuration and catalogs live: HAVRE_HOME, else the platform's per-user config folder. */
 export function havreHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -14,6 +14,8 @@ export function havreHome(env: NodeJS.ProcessEnv = process.env): string {
 export interface HomeConfig {
   readonly version: 1;
   readonly repo?: { readonly path: string; readonly repoId: string };
+  /** Folders the app backs up when asked to "back up now" (the policy of issue 5 will own this). */
+  readonly folders?: readonly string[];
 }
 
 export async function readHomeConfig(home: string): Promise<HomeConfig> {

@@ -1,0 +1,1 @@
+export { EngineService, createEngineService } from './EngineService.js';
