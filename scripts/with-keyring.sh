@@ -38,7 +38,6 @@ chmod 700 "$tmp/runtime"
 export XDG_DATA_HOME="$tmp/data"
 export XDG_RUNTIME_DIR="$tmp/runtime"
 export XDG_CONFIG_HOME="$tmp/config"
-export HAVRE_TEST_KEYRING=1
 
 # Inside the private bus: start the daemon with the Secret Service component, create and unlock
 # the 'login' keyring from stdin, then run the command. The daemon prints env assignments we do not

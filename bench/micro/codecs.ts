@@ -1,4 +1,4 @@
-// Codec candidates for blobs (docs/FORMAT.md §10) on 1 MiB blocks (the mean chunk), one core.
+// Codec candidates for blobs (docs/FORMAT.md, "Compression") on 1 MiB blocks (the mean chunk), one core.
 // Run: npx tsx bench/micro/codecs.ts
 import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeBlob, encodeBlob } from '../../src-main/engine/compress/index.js';
@@ -45,7 +45,7 @@ for (const { name, data } of corpora(SIZE)) {
     const dec = measure(data.length, () => packed.forEach((p, i) => c.decompress(p, bs[i]!.length)), rounds);
     console.log(`${c.name.padEnd(10)} ratio ${ratio.toFixed(3)}  compress ${fmt(comp)}  decompress ${fmt(dec)}`);
   }
-  // The §10 probe alone: DEFLATE level 1 on the first 64 KiB of each block, and Brotli 1 for comparison.
+  // The probe alone: DEFLATE level 1 on the first 64 KiB of each block, and Brotli 1 for comparison.
   const probe = (f: (b: Buffer) => Buffer) => () => bs.forEach((b) => f(b.subarray(0, 64 * 1024)));
   const deflate1 = (b: Buffer): Buffer => deflateRawSync(b, { level: 1 });
   const brotli1 = candidates.find((c) => c.name === 'brotli-1')!.compress;

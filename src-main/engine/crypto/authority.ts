@@ -34,10 +34,11 @@ function fromB64(s: string, field: string): Buffer {
 /** Seals a fresh key pair's private half and wraps SECRET for its public half; wipes the private key. */
 function roleKeys<W>(pair: { publicKey: Buffer; privateKey: Buffer }, secret: Buffer, wrap: W, wrapKey: Buffer, role: KeyRole, repoId: string): RoleKeys<W> {
   try {
+    const wrapped = rsaWrap(pair.publicKey, secret);
     return {
       publicKey: b64(pair.publicKey),
-      secret: b64(rsaWrap(pair.publicKey, secret)),
-      privateKey: { wrap, sealed: b64(seal(wrapKey, pair.privateKey, privateKeyAad(role, repoId))) },
+      secret: b64(wrapped),
+      privateKey: { wrap, sealed: b64(seal(wrapKey, pair.privateKey, privateKeyAad(role, repoId, wrapped))) },
     };
   } finally {
     wipe(pair.privateKey);
@@ -105,7 +106,7 @@ function unwrapSecret(record: KeysRecord, role: KeyRole, wrapKey: Buffer, what: 
   const keys = record[role];
   const sealed = fromB64(keys.privateKey.sealed, `${role}.privateKey.sealed`);
   const wrapped = fromB64(keys.secret, `${role}.secret`);
-  const priv = open(wrapKey, sealed, privateKeyAad(role, record.repoId), what);
+  const priv = open(wrapKey, sealed, privateKeyAad(role, record.repoId, wrapped), what);
   try {
     const secret = rsaUnwrap(priv, wrapped);
     if (secret.length !== SECRET_BYTES) {
@@ -176,7 +177,7 @@ export async function changeUserPassword(record: KeysRecord, oldPassword: string
   wipe(oldKeys.authKey);
   let priv: Buffer;
   try {
-    priv = open(oldKeys.wrapKey, fromB64(record.user.privateKey.sealed, 'user.privateKey.sealed'), privateKeyAad('user', record.repoId), 'user private key');
+    priv = open(oldKeys.wrapKey, fromB64(record.user.privateKey.sealed, 'user.privateKey.sealed'), privateKeyAad('user', record.repoId, fromB64(record.user.secret, 'user.secret')), 'user private key');
   } catch (e) {
     if (isHavreError(e, 'INTEGRITY')) throw new HavreError('WRONG_PASSWORD');
     throw e;
@@ -188,7 +189,7 @@ export async function changeUserPassword(record: KeysRecord, oldPassword: string
     wipe(rsaUnwrap(priv, fromB64(record.user.secret, 'user.secret')));
     const { wrap, wrapKey } = await passwordRole(newPassword, kdf);
     try {
-      const sealed = b64(seal(wrapKey, priv, privateKeyAad('user', record.repoId)));
+      const sealed = b64(seal(wrapKey, priv, privateKeyAad('user', record.repoId, fromB64(record.user.secret, 'user.secret'))));
       const user = { ...record.user, privateKey: { wrap, sealed } };
       return parseKeysRecord(JSON.parse(JSON.stringify({ ...record, user })));
     } finally {

@@ -1,6 +1,7 @@
 // The `keys` object of a standalone repository (FORMAT.md §3): its JSON shape and a strict parser.
 // The record is read from storage before anything is authenticated, so every member is checked
 // for shape and size before any key material is used.
+import { createHash } from 'node:crypto';
 import { HavreError } from '../errors/index.js';
 import { SEAL_OVERHEAD } from './aead.js';
 import { decodeBase64Strict } from './base64.js';
@@ -45,9 +46,14 @@ export interface KeysRecord {
   poste: { host: string } & RoleKeys<LocalAuthorityWrap>;
 }
 
-/** AAD of a sealed private key: binds it to its role and repository, so records cannot be swapped. */
-export function privateKeyAad(role: KeyRole, repoId: string): Buffer {
-  return Buffer.from(`havre/v1/key/${role}/${repoId}`, 'utf8');
+/**
+ * AAD of a sealed private key: binds it to its role, its repository and the SECRET wrapped for it,
+ * so records cannot be swapped, and a forged record cannot pair a genuine sealed key with a SECRET
+ * of the forger's choosing (FORMAT.md §3).
+ */
+export function privateKeyAad(role: KeyRole, repoId: string, wrappedSecret: Buffer): Buffer {
+  const bound = createHash('sha256').update(wrappedSecret).digest('hex');
+  return Buffer.from(`havre/v1/key/${role}/${repoId}/${bound}`, 'utf8');
 }
 
 const REPO_ID = /^[0-9a-f]{32}$/;

@@ -161,7 +161,9 @@ export class EngineService implements EngineApi {
 export async function createEngineService(opts: { home: string; credentials?: () => Promise<Credentials> }): Promise<EngineApi> {
   const credentials = opts.credentials ?? (async (): Promise<Credentials> => {
     try {
-      return { keychain: await openOsKeychain() };
+      // Inside Electron the RunAsNode fuse is off (electron-builder.yml), so the keychain probe
+      // cannot run in a child Node process there; it runs in-process instead.
+      return { keychain: await openOsKeychain('havre', { probe: process.versions.electron ? 'in-process' : 'child-process' }) };
     } catch (e) {
       if (isHavreError(e, 'NO_KEYCHAIN')) return { keychain: null, keychainUnavailableReason: String(e.params.reason ?? '') };
       throw e;

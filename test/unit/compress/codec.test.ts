@@ -51,8 +51,16 @@ describe('encodeBlob', () => {
     expect(payload).toBe(plain);
   });
 
-  it('stores as is when the first 64 KiB do not compress, whatever follows (the probe decides)', () => {
+  it('samples across the blob: a random head followed by text is still compressed', () => {
     const plain = Buffer.concat([random('head', 64 * KiB), text(MiB)]);
+    const { codec, payload } = encodeBlob(plain);
+    expect(codec).toBe(CODEC.brotli);
+    expect(decodeBlob(codec, payload, plain.length).equals(plain)).toBe(true);
+  });
+
+  it('the probe decides: text only between the sample points is stored as is', () => {
+    // Samples sit at 0, 1/3, 2/3 and the end; the text occupies [100 KiB, 300 KiB) only.
+    const plain = Buffer.concat([random('a', 100 * KiB), text(200 * KiB), random('b', 900 * KiB)]);
     expect(encodeBlob(plain).codec).toBe(CODEC.none);
   });
 

@@ -1,6 +1,7 @@
 import type { BlobType, PackEntry } from '../../catalog/index.js';
 import type { IndexedPack, Repository } from '../../repo/index.js';
 import { PackWriter } from '../../repo/index.js';
+import { adoptOrphanPacks } from '../shared/adoptOrphanPacks.js';
 import { usedBlobs } from './usedBlobs.js';
 
 export interface PruneOptions {
@@ -24,7 +25,7 @@ export interface PruneResult {
  */
 export async function runPrune(repo: Repository, opts: PruneOptions = {}): Promise<PruneResult> {
   await repo.sync();
-  await repo.flushIndex();
+  await adoptOrphanPacks(repo);
   const used = await usedBlobs(repo);
   const maxUnused = (opts.maxUnusedPercent ?? 10) / 100;
 
