@@ -61,8 +61,8 @@ suite('renderer + real engine through the test bridge', () => {
       const out = path.join(f.dir, 'restored');
       const r = await f.havre(['restore', snaps[0]!.id, '--target', out, '--path', src]);
       expect(r.code, r.stderr).toBe(0);
-      expect(readFileSync(path.join(out, 'Documents', 'lettre.txt'))).toEqual(readFileSync(path.join(src, 'lettre.txt')));
-      expect(readFileSync(path.join(out, 'Documents', 'données.bin'))).toEqual(readFileSync(path.join(src, 'données.bin')));
+      expect(readFileSync(path.join(out, 'Documents', 'lettre.txt')).equals(readFileSync(path.join(src, 'lettre.txt')))).toBe(true);
+      expect(readFileSync(path.join(out, 'Documents', 'données.bin')).equals(readFileSync(path.join(src, 'données.bin')))).toBe(true);
     } finally {
       await bridged.close();
       await context.close();

@@ -80,8 +80,17 @@ export class Repository {
   async sync(): Promise<void> {
     const remote = new Set((await this.store.list('index')).map((o) => o.name));
     const known = new Set(this.catalog.listIndexIds());
-    for (const name of remote) {
-      if (known.has(name)) continue;
+    const gone = [...known].filter((n) => !remote.has(n));
+    let toLoad = [...remote].filter((n) => !known.has(n));
+    if (gone.length > 0) {
+      // An index was replaced (a prune, maybe from another catalog). Its packs may be listed by a
+      // surviving index too, and the catalog records one index per pack: drop the stale ones, then
+      // reload every index so each surviving pack is named again.
+      const goneSet = new Set(gone);
+      this.catalog.removePacks(this.catalog.listPacks().filter((p) => p.indexId !== null && goneSet.has(p.indexId)).map((p) => p.packId));
+      toLoad = [...remote];
+    }
+    for (const name of toLoad) {
       let packs: IndexedPack[];
       try {
         packs = decodeIndex(await this.getObject('index', name), this.keys.enc, name);
@@ -91,17 +100,9 @@ export class Repository {
         continue;
       }
       this.catalog.transaction(() => {
-        for (const p of packs) {
-          this.catalog.addPack(p.packId, p.size, [...p.entries]);
-        }
+        for (const p of packs) this.catalog.addPack(p.packId, p.size, [...p.entries]);
         this.catalog.markIndexed(packs.map((p) => p.packId), name);
       });
-    }
-    const gone = [...known].filter((n) => !remote.has(n));
-    if (gone.length > 0) {
-      const goneSet = new Set(gone);
-      const stale = this.catalog.listPacks().filter((p) => p.indexId !== null && goneSet.has(p.indexId)).map((p) => p.packId);
-      this.catalog.removePacks(stale);
     }
     await this.syncSnapshots();
   }

@@ -41,6 +41,9 @@ describe('forget and prune', () => {
   });
 
   it('keeps the newest snapshot, deletes the data only the others used, and the rest still restores', async () => {
+    // A second catalog that knew the old indexes before the prune (another HAVRE_HOME).
+    const otherHome = { HAVRE_HOME: join(f.dir, 'other-home') };
+    expect((await f.havre(['snapshots', '--json'], { env: otherHome })).code).toBe(0);
     const r = await f.havre(['forget', '--keep-last', '1', '--prune', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = r.json<{ decision: { keep: { id: string }[] }; prune: { packsDeleted: number; packsRewritten: number; bytesFreed: number } }>();
@@ -56,5 +59,10 @@ describe('forget and prune', () => {
     // A fresh catalog sees the same repository (the index was rewritten consistently).
     const fresh = await f.havre(['verify', '--json'], { env: { HAVRE_HOME: join(f.dir, 'fresh-home') } });
     expect(fresh.code, fresh.stdout).toBe(0);
+    // The catalog that knew the replaced indexes still finds every surviving blob.
+    const out2 = join(f.dir, 'out-other');
+    const other = await f.havre(['restore', 'latest', '--target', out2, '--json'], { env: otherHome });
+    expect(other.code, other.stdout).toBe(0);
+    expect([...(await describeTree(join(out2, src))).entries()]).toEqual([...(await describeTree(src)).entries()]);
   });
 });

@@ -109,7 +109,7 @@ describe('tampering with any object is detected and never restored as good data'
     expect(doc.failed.map((x) => x.code)).toContain('INTEGRITY');
     for (const failed of doc.failed) expect(existsSync(join(out, failed.path))).toBe(false);
     const restored = readdirSync(join(out, src));
-    for (const name of restored) expect(readFileSync(join(out, src, name))).toEqual(readFileSync(join(src, name)));
+    for (const name of restored) expect(readFileSync(join(out, src, name)).equals(readFileSync(join(src, name)))).toBe(true);
     expect(readdirSync(join(out, src)).filter((n) => n.startsWith('.havre-restore-'))).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { VERSION } from '../../version.js';
 import { Archiver, type FileProblem } from './Archiver.js';
 import { BlobSink } from './BlobSink.js';
 import { ChunkWorkerPool } from './ChunkWorkerPool.js';
+import { scanTotals } from './scanTotals.js';
 import { normaliseSources, sourceTree } from './sources.js';
 
 export interface BackupOptions {
@@ -49,9 +50,12 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   const trees = new BlobSink(repo, 1);
   const pool = new ChunkWorkerPool(repo, data, opts.workers);
   const archiver = new Archiver(repo, pool, data, trees, opts.exclude ?? [], Math.max(2, (opts.workers ?? 2) * 4));
+  const scan = new AbortController();
+  const totals = scanTotals(sources, opts.exclude ?? [], scan.signal);
   const timer = setInterval(() => {
     const c = archiver.counters;
-    meter.report({ phase: 'backing-up', files: c.files, bytes: c.bytes, currentPath: c.currentPath });
+    const known = totals.done ? { totalFiles: totals.files, totalBytes: totals.bytes } : {};
+    meter.report({ phase: 'backing-up', files: c.files, bytes: c.bytes, currentPath: c.currentPath, ...known });
     archiver.commitDurableStates();
   }, 250);
   let tree: string;
@@ -61,6 +65,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     await trees.flush();
   } finally {
     clearInterval(timer);
+    scan.abort();
     await pool.close();
   }
   await repo.flushIndex();
@@ -82,7 +87,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     program: `havre ${VERSION}`,
   };
   const snapshotId = await repo.saveSnapshot(snapshot);
-  meter.report({ phase: 'done', files: c.files, bytes: c.bytes }, true);
+  meter.report({ phase: 'done', files: c.files, bytes: c.bytes, ...(totals.done ? { totalFiles: totals.files, totalBytes: totals.bytes } : {}) }, true);
   return { snapshotId, snapshot, problems: archiver.problems, durationMs: Date.now() - started, packs: data.packs + trees.packs,
     storedBytes: data.storedBytes + trees.storedBytes, unchangedFiles: c.unchangedFiles };
 }

@@ -1,0 +1,36 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isInside } from './sources.js';
+
+export interface Totals {
+  files: number;
+  bytes: number;
+  /** True once the whole tree was counted: only then are the totals worth an ETA. */
+  done: boolean;
+}
+
+/**
+ * Counts files and bytes under the sources, alongside the backup, so that progress can show a
+ * percentage and an ETA (as restic's scanner does). Best effort: an unreadable folder is skipped
+ * here and reported by the archiver. Stops early when `signal` aborts.
+ */
+export function scanTotals(sources: readonly string[], excluded: readonly string[], signal: AbortSignal): Totals {
+  const totals: Totals = { files: 0, bytes: 0, done: false };
+  const walk = async (path: string): Promise<void> => {
+    if (signal.aborted || excluded.some((x) => isInside(path, x))) return;
+    const st = await lstat(path).catch(() => null);
+    if (!st) return;
+    if (st.isFile()) {
+      totals.files++;
+      totals.bytes += st.size;
+    } else if (st.isDirectory()) {
+      const names = await readdir(path).catch(() => [] as string[]);
+      for (const n of names) await walk(join(path, n));
+    }
+  };
+  void (async () => {
+    for (const s of sources) await walk(s);
+    totals.done = !signal.aborted;
+  })();
+  return totals;
+}
