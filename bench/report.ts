@@ -356,7 +356,7 @@ ${r.command}   # as root for cold-cache numbers; --keep keeps the work folder
 ${r.corpus.preset === 'small' ? 'npm run bench -- --size 1G        # the standard 1 GiB run' : 'npm run bench -- --preset small --out bench/out   # 64 MiB smoke run (CI), leaves docs/ alone'}
 \`\`\`
 
-Options: \`--size 256M|1G|…\`, \`--preset small|standard\`, \`--tools havre,restic,borg\`, \`--work DIR\` (default \`bench/.work\`), \`--keep\`, \`--seed S\`, \`--out DIR\` (default \`docs\`), \`--skip-limits\`, \`--report-from docs/benchmarks.json\` (rewrite this page without rerunning).
+Options: \`--size 256M|1G|…\`, \`--preset small|standard\`, \`--tools havre,restic,borg\`, \`--work DIR\` (default \`bench/.work\`), \`--keep\`, \`--runs N\` (median of N cycles; use an odd N), \`--seed S\`, \`--out DIR\` (default \`docs\`), \`--skip-limits\`, \`--report-from docs/benchmarks.json\` (rewrite this page without rerunning).
 ${r.durationMs !== undefined ? `\nThis run took ${(r.durationMs / 60000).toFixed(1)} minutes in all.\n` : ''}`;
 }
 

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
 import { openOsKeychain, type Keychain } from '../engine/keychain/index.js';
-import { LocalLock } from '../engine/repo/LocalLock.js';
-import { Repository, readConfig, type Credentials } from '../engine/repo/index.js';
+import { readConfig, withRepository, type Credentials, type Repository } from '../engine/repo/index.js';
 import { FsStore } from '../engine/store/index.js';
 import { havreHome, readHomeConfig } from '../engine/home/homeConfig.js';
 import { Output } from './output.js';
@@ -57,36 +56,32 @@ export class CliContext {
     return reason !== undefined ? { keychain: null, keychainUnavailableReason: reason } : { keychain: null };
   }
 
-  async openRepo(): Promise<Repository> {
+  /** The store and the credentials to open it with; fails early when the path is no repository. */
+  private async storeAndCredentials(): Promise<{ store: FsStore; credentials: Credentials }> {
     const store = await FsStore.open(await this.repoPath());
     await readConfig(store); // "not a repository" before asking for any secret
-    const credentials = await this.credentials();
-    try {
-      return await Repository.open(store, { home: this.home, credentials });
-    } catch (e) {
-      // The keychain had no entry for this repository: on a terminal, the password still works.
-      if (isHavreError(e, 'KEYCHAIN_ENTRY_MISSING') && process.stdin.isTTY) {
-        const password = await promptHidden(this.out.t('Password: ', 'Mot de passe : '));
-        return Repository.open(store, { home: this.home, credentials: { password } });
-      }
-      throw e;
-    }
+    return { store, credentials: await this.credentials() };
   }
 
   /** Runs fn with the repository open and, for writers, this machine's lock on it held. */
   async withRepo<T>(fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
-    const repo = await this.openRepo();
-    for (const d of repo.damaged) {
-      this.out.warn(`Warning: ${d.kind}/${d.name.slice(0, 12)} is damaged and was skipped (${d.reason}). Run havre verify.`,
-        `Attention : ${d.kind}/${d.name.slice(0, 12)} est endommagé et a été ignoré (${d.reason}). Lancez havre verify.`);
-    }
-    let lock: LocalLock | null = null;
+    const { store, credentials } = await this.storeAndCredentials();
+    const run = (repo: Repository): Promise<T> => {
+      for (const d of repo.damaged) {
+        this.out.warn(`Warning: ${d.kind}/${d.name.slice(0, 12)} is damaged and was skipped (${d.reason}). Run havre verify.`,
+          `Attention : ${d.kind}/${d.name.slice(0, 12)} est endommagé et a été ignoré (${d.reason}). Lancez havre verify.`);
+      }
+      return fn(repo);
+    };
     try {
-      if (lockPurpose) lock = await LocalLock.acquire(Repository.catalogFile(this.home, repo.config.repoId) + '.lock', lockPurpose);
-      return await fn(repo);
-    } finally {
-      await lock?.release();
-      repo.close();
+      return await withRepository(store, { home: this.home, credentials }, run, lockPurpose);
+    } catch (e) {
+      // The keychain had no entry for this repository: on a terminal, the password still works.
+      if (isHavreError(e, 'KEYCHAIN_ENTRY_MISSING') && process.stdin.isTTY) {
+        const password = await promptHidden(this.out.t('Password: ', 'Mot de passe : '));
+        return withRepository(store, { home: this.home, credentials: { password } }, run, lockPurpose);
+      }
+      throw e;
     }
   }
 }

@@ -9,3 +9,4 @@ export type { Tree, TreeNode, FileNode, DirNode, SymlinkNode } from './tree/Tree
 export type { Snapshot, SnapshotSummary } from './snapshot/Snapshot.js';
 export { readConfig } from './keyRecords.js';
 export type { IndexedPack } from './index/indexFormat.js';
+export { withRepository } from './withRepository.js';

@@ -7,8 +7,7 @@ import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig } from '../home/homeConfig.js';
 import { runBackup, runRestore, type JobProgress } from '../jobs/index.js';
 import { openOsKeychain } from '../keychain/index.js';
-import { LocalLock } from '../repo/LocalLock.js';
-import { Repository, type Credentials } from '../repo/index.js';
+import { Repository, withRepository, type Credentials } from '../repo/index.js';
 import { FsStore } from '../store/index.js';
 
 /** Folders backed up by "Back up now" until the policy of issue 5 says otherwise. */
@@ -145,15 +144,7 @@ export class EngineService implements EngineApi {
   private async withRepo<T>(fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
-    const repo = await Repository.open(await FsStore.open(cfg.repo.path), { home: this.home, credentials: await this.credentials() });
-    let lock: LocalLock | null = null;
-    try {
-      if (lockPurpose) lock = await LocalLock.acquire(Repository.catalogFile(this.home, repo.config.repoId) + '.lock', lockPurpose);
-      return await fn(repo);
-    } finally {
-      await lock?.release();
-      repo.close();
-    }
+    return withRepository(await FsStore.open(cfg.repo.path), { home: this.home, credentials: await this.credentials() }, fn, lockPurpose);
   }
 }
 
