@@ -7,6 +7,7 @@ import type { DirNode, FileNode, Repository, SymlinkNode, TreeNode } from '../..
 import { ProgressMeter, type ProgressListener } from '../shared/Progress.js';
 import { Limit } from '../shared/limit.js';
 import { BlobCache } from './BlobCache.js';
+import { BlobOpenPool } from './BlobOpenPool.js';
 import { keepBothName, type ConflictMode } from './conflict.js';
 import { locateNode } from './locateNode.js';
 import { SafeTarget } from './SafeTarget.js';
@@ -47,6 +48,8 @@ interface PendingMeta {
 }
 
 const ZEROS = Buffer.alloc(8 * 1024 * 1024);
+/** Blobs of one file read and opened ahead of its writes. */
+const PREFETCH = 4;
 
 /**
  * Restores a snapshot, a folder or a file. Every blob is authenticated before its bytes are
@@ -62,6 +65,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   const result: RestoreResult = { snapshotId: row.id, target: target.root, files: 0, dirs: 0, symlinks: 0, bytes: 0,
     identical: [], skipped: [], renamed: [], failed: [], durationMs: 0 };
   const cache = new BlobCache();
+  const pool = new BlobOpenPool(repo);
   const fileLimit = new Limit(4);
   const symlinks: { dir: string[]; node: SymlinkNode }[] = [];
   const dirMeta: PendingMeta[] = [];
@@ -99,14 +103,22 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
     }
     const tmp = join(dirAbs, `.havre-restore-${randomBytes(6).toString('hex')}`);
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    // Up to PREFETCH blobs of this file are read and opened (on the workers) ahead of the writes.
+    const ahead: Promise<Buffer>[] = [];
+    let next = 0;
+    const fill = (): void => {
+      while (ahead.length < PREFETCH && next < node.content.length) {
+        const p = fetchBlob(node.content[next++]!);
+        p.catch(() => undefined); // handled where awaited; never an unhandled rejection meanwhile
+        ahead.push(p);
+      }
+    };
     try {
       let offset = 0;
-      for (const id of node.content) {
-        let blob = cache.get(id);
-        if (!blob) {
-          blob = await repo.readBlob(id);
-          cache.set(id, blob);
-        }
+      fill();
+      while (ahead.length > 0) {
+        const blob = await ahead.shift()!;
+        fill();
         // All-zero chunks are skipped: the file stays sparse, and truncate() fills the gap with zeros.
         const zero = blob.length <= ZEROS.length && blob.equals(ZEROS.subarray(0, blob.length));
         if (!zero) {
@@ -126,10 +138,24 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
       await rename(tmp, join(dirAbs, name));
       result.files++;
     } catch (e) {
+      await Promise.allSettled(ahead);
       await fh.close().catch(() => undefined);
       await rm(tmp, { force: true });
       throw e;
     }
+  }
+
+  /** A blob's plaintext: from the cache, or read from its pack and opened on a worker. */
+  async function fetchBlob(id: string): Promise<Buffer> {
+    const hit = cache.get(id);
+    if (hit) return hit;
+    const idBuf = Buffer.from(id, 'hex');
+    const loc = repo.findBlob(idBuf);
+    const sealed = await repo.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
+    if (sealed.length !== loc.storedLength) throw new HavreError('INTEGRITY', { what: `blob ${id.slice(0, 16)} (truncated pack)` });
+    const plain = await pool.open(idBuf, loc, sealed);
+    cache.set(id, plain);
+    return plain;
   }
 
   async function restoreNode(dir: string[], node: TreeNode, jobs: Promise<void>[]): Promise<void> {
@@ -155,12 +181,17 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   }
 
   const jobs: Promise<void>[] = [];
-  if (opts.path !== undefined) {
-    await restoreNode([], await locateNode(repo, row.tree, opts.path, row.id.slice(0, 8)), jobs);
-  } else {
-    for (const node of (await repo.loadTree(row.tree)).nodes) await restoreNode([], node, jobs);
+  try {
+    if (opts.path !== undefined) {
+      await restoreNode([], await locateNode(repo, row.tree, opts.path, row.id.slice(0, 8)), jobs);
+    } else {
+      for (const node of (await repo.loadTree(row.tree)).nodes) await restoreNode([], node, jobs);
+    }
+    await Promise.all(jobs);
+  } finally {
+    await Promise.allSettled(jobs);
+    await pool.close();
   }
-  await Promise.all(jobs);
 
   for (const { dir, node } of symlinks) {
     const path = rel(dir, node.name);
