@@ -1,6 +1,6 @@
 // Writes docs/BENCHMARKS.md (+ benchmarks.svg, benchmarks.json) from measured results only: any
 // figure that was not measured is printed as "not measured", never estimated.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import type { DiskUsage } from './lib/fsutil.js';
@@ -364,5 +364,8 @@ export async function writeReport(r: BenchResults, outDir: string, opts: { write
   await mkdir(outDir, { recursive: true });
   if (opts.writeJson) await writeFile(join(outDir, 'benchmarks.json'), JSON.stringify(r, null, 2) + '\n');
   await writeFile(join(outDir, 'benchmarks.svg'), renderChart(r));
-  await writeFile(join(outDir, 'BENCHMARKS.md'), renderMarkdown(r));
+  // The analysis (what the profiles show, what each change bought) is written by hand in
+  // bench/ANALYSIS.md and carried into every generated report.
+  const analysis = await readFile(new URL('../../bench/ANALYSIS.md', import.meta.url), 'utf8').catch(() => readFile(new URL('./ANALYSIS.md', import.meta.url), 'utf8')).catch(() => '');
+  await writeFile(join(outDir, 'BENCHMARKS.md'), renderMarkdown(r) + (analysis ? `\n${analysis.trim()}\n` : ''));
 }
