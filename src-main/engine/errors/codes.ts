@@ -102,6 +102,10 @@ export const messages = {
     en: 'Another Havre process is using this repository ({holder}). Wait for it to finish.',
     fr: 'Un autre processus Havre utilise ce dépôt ({holder}). Attendez qu’il termine.',
   },
+  LOCKED_BY_PROCESS: {
+    en: 'Another Havre process is using this repository ({holder}). Wait for it to finish; if no Havre process is running, delete {file}.',
+    fr: 'Un autre processus Havre utilise ce dépôt ({holder}). Attendez qu’il termine ; si aucun processus Havre ne tourne, supprimez {file}.',
+  },
   USAGE: {
     en: '{detail}. See `havre help`.',
     fr: '{detail}. Voir `havre help`.',

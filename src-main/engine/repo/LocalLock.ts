@@ -23,12 +23,12 @@ export class LocalLock {
         if (errnoCode(e) !== 'EEXIST') throw e;
         const holder = await readHolder(file);
         if (holder && holder.pid !== process.pid && alive(holder.pid)) {
-          throw new HavreError('LOCKED', { holder: `pid ${holder.pid}, ${holder.purpose} since ${holder.since}` });
+          throw new HavreError('LOCKED_BY_PROCESS', { holder: `pid ${holder.pid}, ${holder.purpose} since ${holder.since}`, file });
         }
         await rm(file, { force: true }); // stale: its process is gone
       }
     }
-    throw new HavreError('LOCKED', { holder: 'unknown' });
+    throw new HavreError('LOCKED_BY_PROCESS', { holder: 'unknown', file });
   }
 
   async release(): Promise<void> {

@@ -26,4 +26,6 @@ export interface Store {
   list(kind: ObjectKind): Promise<ObjectInfo[]>;
   /** Asks for deletion. The fs store deletes at once; the appliance applies it after a delay. */
   requestDelete(kind: ObjectKind, name: string): Promise<void>;
+  /** Removes leftovers of writes interrupted long ago (temporary files); returns how many. */
+  cleanup?(olderThanMs: number): Promise<number>;
 }

@@ -51,6 +51,8 @@ export async function runPrune(repo: Repository, opts: PruneOptions = {}): Promi
     }
   }
   const dryRun = opts.dryRun ?? false;
+  // Temporary files of writes killed long ago (an hour is far beyond any write in progress).
+  if (!dryRun) await repo.store.cleanup?.(60 * 60 * 1000);
   if (dryRun || (drop.length === 0 && rewrite.length === 0)) {
     return { packsDeleted: drop.length, packsRewritten: rewrite.length, packsWritten: 0, bytesFreed, blobsRemoved, dryRun };
   }

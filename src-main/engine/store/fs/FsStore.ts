@@ -149,6 +149,24 @@ export class FsStore implements Store {
     }
   }
 
+  async cleanup(olderThanMs: number): Promise<number> {
+    const dirs = OBJECT_KINDS.map((k) => join(this.root, k));
+    for (const d of await this.readdirOrFail(join(this.root, 'data'))) if (/^[0-9a-f]{2}$/.test(d)) dirs.push(join(this.root, 'data', d));
+    let removed = 0;
+    const cutoff = Date.now() - olderThanMs;
+    for (const dir of dirs) {
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        if (!name.startsWith('.tmp-')) continue;
+        const st = await stat(join(dir, name)).catch(() => null);
+        if (st && st.mtimeMs < cutoff) {
+          await rm(join(dir, name), { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
   private async exists(path: string): Promise<boolean> {
     try {
       await stat(path);
