@@ -4,5 +4,5 @@ export * from './verify/index.js';
 export * from './prune/index.js';
 export { runForget, type ForgetResult } from './forget/runForget.js';
 export { applyRetention, parseKeepWithin, type RetentionPolicy, type RetentionDecision } from './forget/index.js';
-export { repairCatalog, type RepairResult } from './repair/repairCatalog.js';
+export { deleteCatalog, repairCatalog, type RepairResult } from './repair/repairCatalog.js';
 export type { JobProgress, ProgressListener } from './shared/Progress.js';

@@ -60,4 +60,16 @@ describe('a backup killed with SIGKILL loses nothing and the next one resumes', 
     const b = await f.havre(['backup', src, '--json']);
     expect(b.json<{ summary: { addedBytes: number } }>().summary.addedBytes).toBeLessThan(8192);
   });
+
+  it('a catalog damaged on disk: commands say to repair it, and repair rebuilds it', async () => {
+    const { readdirSync: ls, writeFileSync: write } = await import('node:fs');
+    const file = ls(join(f.home, 'catalogs')).find((n) => n.endsWith('.sqlite'))!;
+    for (const n of ls(join(f.home, 'catalogs'))) if (n.startsWith(file)) write(join(f.home, 'catalogs', n), 'this is not a database, just garbage '.repeat(200));
+    const broken = await f.havre(['snapshots', '--json']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('havre repair catalog');
+    const r = await f.havre(['repair', 'catalog', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await f.havre(['snapshots', '--json'])).json<unknown[]>()).toHaveLength(2);
+  });
 });

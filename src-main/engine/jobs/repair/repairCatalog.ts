@@ -1,4 +1,6 @@
-import type { Repository } from '../../repo/index.js';
+import { rm } from 'node:fs/promises';
+import { Repository, readConfig } from '../../repo/index.js';
+import { FsStore } from '../../store/index.js';
 import { adoptOrphanPacks } from '../shared/adoptOrphanPacks.js';
 
 export interface RepairResult {
@@ -17,4 +19,11 @@ export async function repairCatalog(repo: Repository): Promise<RepairResult> {
   const { adopted, unreadable } = await adoptOrphanPacks(repo);
   return { snapshots: repo.listSnapshots().length, packs: repo.catalog.listPacks().length, blobs: repo.catalog.blobCount(), recoveredPacks: adopted,
     unreadablePacks: unreadable };
+}
+
+/** Deletes this machine's catalog of the repository at `repoPath` (it is only a cache). */
+export async function deleteCatalog(home: string, repoPath: string): Promise<void> {
+  const { config } = await readConfig(await FsStore.open(repoPath));
+  const file = Repository.catalogFile(home, config.repoId);
+  for (const suffix of ['', '-wal', '-shm']) await rm(file + suffix, { force: true });
 }
