@@ -3,7 +3,6 @@
 import Database from 'better-sqlite3';
 import { HavreError, isHavreError } from '../errors/index.js';
 
-export const REPAIR_ADVICE = 'run `havre repair catalog` to rebuild it from the repository';
 
 // Result codes that mean "this file cannot serve as a catalog"; extended codes share the prefix.
 const DAMAGED = ['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_READONLY'];
@@ -15,7 +14,7 @@ function message(e: unknown): string {
 /** Any failure while opening: the file is unusable as it is. */
 export function openFailure(file: string, e: unknown): HavreError {
   if (isHavreError(e)) return e;
-  return new HavreError('INTERNAL', { reason: `the catalog ${file} cannot be opened (${message(e)}); ${REPAIR_ADVICE}` }, { cause: e });
+  return new HavreError('CATALOG_DAMAGED', { file, reason: message(e) }, { cause: e });
 }
 
 /**
@@ -28,6 +27,6 @@ export function useFailure(file: string, e: unknown): unknown {
     return new HavreError('LOCKED', { holder: `another process has the catalog ${file} open for writing` }, { cause: e });
   }
   const damaged = DAMAGED.some((c) => e.code === c || e.code.startsWith(`${c}_`));
-  const advice = damaged ? `; ${REPAIR_ADVICE}` : '';
-  return new HavreError('INTERNAL', { reason: `catalog ${file}: ${e.message} [${e.code}]${advice}` }, { cause: e });
+  if (damaged) return new HavreError('CATALOG_DAMAGED', { file, reason: `${e.message} [${e.code}]` }, { cause: e });
+  return new HavreError('INTERNAL', { reason: `catalog ${file}: ${e.message} [${e.code}]` }, { cause: e });
 }

@@ -1,4 +1,3 @@
 export { Catalog } from './Catalog.js';
-export { REPAIR_ADVICE } from './failure.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type { BlobLocation, BlobType, FileState, PackEntry, PackRow, SnapshotRow } from './types.js';

@@ -106,6 +106,10 @@ export const messages = {
     en: 'Another Havre process is using this repository ({holder}). Wait for it to finish; if no Havre process is running, delete {file}.',
     fr: 'Un autre processus Havre utilise ce dépôt ({holder}). Attendez qu’il termine ; si aucun processus Havre ne tourne, supprimez {file}.',
   },
+  CATALOG_DAMAGED: {
+    en: 'This machine’s catalog {file} cannot be used ({reason}). It is only a cache: run `havre repair catalog` to rebuild it from the repository. No backup is lost.',
+    fr: 'Le catalogue de ce poste {file} est inutilisable ({reason}). Ce n’est qu’un cache : lancez `havre repair catalog` pour le reconstruire depuis le dépôt. Aucune sauvegarde n’est perdue.',
+  },
   USAGE: {
     en: '{detail}. See `havre help`.',
     fr: '{detail}. Voir `havre help`.',

@@ -114,7 +114,7 @@ describe('Catalog lifecycle', () => {
     db.close();
   });
 
-  it('a garbage file gives INTERNAL with the repair advice', () => {
+  it('a garbage file gives CATALOG_DAMAGED with the repair advice', () => {
     const cat = Catalog.open(file);
     cat.addPack(hex('p1'), 9, [entry('a', 8)]);
     cat.close();
@@ -122,12 +122,12 @@ describe('Catalog lifecycle', () => {
     const e = catch_(() => Catalog.open(file));
     expect(e).toBeInstanceOf(HavreError);
     const he = e as HavreError;
-    expect(he.code).toBe('INTERNAL');
-    expect(String(he.params.reason)).toContain('havre repair catalog');
+    expect(he.code).toBe('CATALOG_DAMAGED');
+    expect(he.message).toContain('havre repair catalog');
     expect(he.userMessage('fr')).toContain('havre repair catalog');
   });
 
-  it('damage found during use (header intact, pages garbage) gives INTERNAL with the repair advice', () => {
+  it('damage found during use (header intact, pages garbage) gives CATALOG_DAMAGED with the repair advice', () => {
     const cat = Catalog.open(file);
     cat.putFileStates(Array.from({ length: 3000 }, (_, i) => (
       { path: `/home/f${i}`, size: i, mtimeNs: 1n, ctimeNs: 1n, inode: 1n, dev: 1n, mode: 0o644, content: [] })));
@@ -140,7 +140,7 @@ describe('Catalog lifecycle', () => {
     const e = catch_(() => damaged.getFileState('/home/f2000')) as HavreError;
     damaged.close();
     expect(e).toBeInstanceOf(HavreError);
-    expect(e.code).toBe('INTERNAL');
+    expect(e.code).toBe('CATALOG_DAMAGED');
     expect(e.message).toMatch(/SQLITE_CORRUPT.*havre repair catalog/);
   });
 
@@ -154,10 +154,10 @@ describe('Catalog lifecycle', () => {
     expect(e.message).toMatch(/newer.*havre repair catalog/);
   });
 
-  it('a folder where the file should be gives INTERNAL', () => {
+  it('a folder where the file should be gives CATALOG_DAMAGED', () => {
     const e = catch_(() => Catalog.open(t.dir)) as HavreError;
     expect(e).toBeInstanceOf(HavreError);
-    expect(e.code).toBe('INTERNAL');
+    expect(e.code).toBe('CATALOG_DAMAGED');
   });
 
   it('migrates an empty file (version 0) to the current version', () => {
