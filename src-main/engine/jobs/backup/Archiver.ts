@@ -118,7 +118,10 @@ export class Archiver {
         continue;
       }
       if (cst.isDirectory()) {
-        pending.push(Promise.resolve(await this.archiveDir(childPath, child, cst)));
+        // Not awaited: a folder must not wait for its subfolders before going on to its next
+        // entries, or every folder becomes a barrier and the workers starve. The file queue bound
+        // (belowQueue) still keeps the walk a bounded distance ahead.
+        pending.push(this.archiveDir(childPath, child, cst));
       } else if (cst.isFile()) {
         await belowQueue(this.fileLimit, 256);
         pending.push(this.fileLimit.run(() => this.archiveFile(childPath, child, cst)));

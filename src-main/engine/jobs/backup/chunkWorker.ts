@@ -17,7 +17,9 @@ const chunker = new Chunker(Buffer.from(init.chunkerKey), init.chunker);
 let nextSeq = 0;
 const waiting = new Map<number, (isNew: boolean) => void>();
 /** At most this many chunks of one file wait for the main thread's answer: bounds memory. */
-const MAX_PENDING = 6;
+const MAX_PENDING = 4;
+/** Sequential reads of 4 MiB: large enough for the disk, small enough for several files in flight. */
+const READ_SIZE = 4 * 1024 * 1024;
 
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -48,7 +50,7 @@ async function backupFile(taskId: number, path: string): Promise<void> {
   let fh;
   try {
     fh = await openFile(path, 'r');
-    for await (const chunk of chunkFile(fh, chunker)) {
+    for await (const chunk of chunkFile(fh, chunker, { readSize: READ_SIZE })) {
       bytes += chunk.length;
       const id = blobId(idKey, chunk);
       ids.push(id.toString('hex'));

@@ -1,4 +1,4 @@
-import { hostname, userInfo } from 'node:os';
+import { availableParallelism, hostname, userInfo } from 'node:os';
 import { lstat } from 'node:fs/promises';
 import { HavreError, errnoCode } from '../../errors/index.js';
 import type { Repository, Snapshot } from '../../repo/index.js';
@@ -9,6 +9,10 @@ import { BlobSink } from './BlobSink.js';
 import { ChunkWorkerPool } from './ChunkWorkerPool.js';
 import { scanTotals } from './scanTotals.js';
 import { normaliseSources, sourceTree } from './sources.js';
+
+/** Files in flight per chunk worker: enough to hide I/O latency on small files, few enough that
+ *  large files' read buffers stay bounded (bench/ANALYSIS.md). */
+const FILES_PER_WORKER = 4;
 
 export interface BackupOptions {
   readonly paths: readonly string[];
@@ -49,7 +53,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   const data = new BlobSink(repo, 0);
   const trees = new BlobSink(repo, 1);
   const pool = new ChunkWorkerPool(repo, data, opts.workers);
-  const archiver = new Archiver(repo, pool, data, trees, opts.exclude ?? [], Math.max(2, (opts.workers ?? 2) * 4));
+  const archiver = new Archiver(repo, pool, data, trees, opts.exclude ?? [], Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER));
   const scan = new AbortController();
   const totals = scanTotals(sources, opts.exclude ?? [], scan.signal);
   const timer = setInterval(() => {
