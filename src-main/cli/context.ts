@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
-import { openOsKeychain, type Keychain } from '../engine/keychain/index.js';
+import { openOsKeychainOrReason, type Keychain } from '../engine/keychain/index.js';
 import { readConfig, withRepository, type Credentials, type Repository } from '../engine/repo/index.js';
 import { FsStore } from '../engine/store/index.js';
 import { havreHome, readHomeConfig } from '../engine/home/homeConfig.js';
@@ -31,13 +31,8 @@ export class CliContext {
   }
 
   /** The keychain, or null with the reason when this machine has none (headless server). */
-  async keychain(): Promise<{ keychain: Keychain | null; reason?: string }> {
-    try {
-      return { keychain: await openOsKeychain() };
-    } catch (e) {
-      if (isHavreError(e, 'NO_KEYCHAIN')) return { keychain: null, reason: String(e.params.reason ?? '') };
-      throw e;
-    }
+  keychain(): Promise<{ keychain: Keychain | null; reason?: string }> {
+    return openOsKeychainOrReason();
   }
 
   /** The password given by --password-stdin or HAVRE_PASSWORD, if any. */

@@ -1,4 +1,4 @@
-import type { Repository, TreeNode } from '../../engine/repo/index.js';
+import { findNode, nodeMtimeIso, snapshotPathParts, type Repository, type TreeNode } from '../../engine/repo/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
 import { HavreError } from '../../engine/errors/index.js';
@@ -14,8 +14,7 @@ interface Entry {
 }
 
 function entry(path: string, n: TreeNode): Entry {
-  const mtime = new Date(Number(BigInt(n.mtime) / 1000000n)).toISOString();
-  return { path, type: n.type, size: n.type === 'file' ? n.size : 0, mode: n.mode, mtime, ...(n.type === 'symlink' ? { target: n.target } : {}) };
+  return { path, type: n.type, size: n.type === 'file' ? n.size : 0, mode: n.mode, mtime: nodeMtimeIso(n), ...(n.type === 'symlink' ? { target: n.target } : {}) };
 }
 
 async function collect(repo: Repository, treeId: string, prefix: string, recursive: boolean, out: Entry[]): Promise<void> {
@@ -34,20 +33,10 @@ export async function lsCommand(argv: string[]): Promise<number> {
   return ctx.withRepo(async (repo) => {
     const snap = repo.resolveSnapshot(ref);
     const out: Entry[] = [];
-    let treeId = snap.tree;
-    let prefix = '';
-    for (const part of (path ?? '').split('/').filter((p) => p.length > 0)) {
-      const node = (await repo.loadTree(treeId)).nodes.find((n) => n.name === part);
-      if (!node) throw new HavreError('PATH_NOT_IN_SNAPSHOT', { path: path ?? '/', snapshot: snap.id.slice(0, 8) });
-      prefix += `/${part}`;
-      if (node.type !== 'dir') {
-        out.push(entry(prefix, node));
-        treeId = '';
-        break;
-      }
-      treeId = node.subtree;
-    }
-    if (treeId) await collect(repo, treeId, prefix, values.recursive, out);
+    const node = await findNode((t) => repo.loadTree(t), snap.tree, path ?? '', snap.id.slice(0, 8));
+    const prefix = snapshotPathParts(path ?? '').map((p) => `/${p}`).join('');
+    if (node && node.type !== 'dir') out.push(entry(prefix, node));
+    else await collect(repo, node ? node.subtree : snap.tree, prefix, values.recursive, out);
     ctx.out.result({ snapshot: snap.id, entries: out }, () =>
       out.map((e) => `${e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : '-'} ${formatBytes(e.size).padStart(10)}  ${e.mtime.slice(0, 19).replace('T', ' ')}  ${e.path}${e.target ? ` -> ${e.target}` : ''}`));
     return 0;

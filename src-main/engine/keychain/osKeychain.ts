@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type * as Keyring from '@napi-rs/keyring';
 import type { AsyncEntry, EntryOptions } from '@napi-rs/keyring';
 import { decodeBase64Strict } from '../crypto/index.js';
-import { HavreError } from '../errors/index.js';
+import { HavreError, isHavreError } from '../errors/index.js';
 import type { Keychain } from './Keychain.js';
 import { probeKeychain, probeKeychainInProcess } from './probe.js';
 import { keychainReason } from './reasons.js';
@@ -16,9 +16,10 @@ export interface OpenOsKeychainOptions {
   /** How long the keychain may take to answer the probe; default 10 s. */
   probeTimeoutMs?: number;
   /**
-   * 'child-process' (default): the probe runs in a node child (process.execPath with
+   * 'child-process' (default under Node): the probe runs in a node child (process.execPath with
    * ELECTRON_RUN_AS_NODE=1) that is killed on timeout, so a frozen D-Bus cannot hang this process.
-   * 'in-process': for Electron builds whose RunAsNode fuse is off; see probe.ts for its limit.
+   * 'in-process' (default under Electron, whose RunAsNode fuse is off in electron-builder.yml, so a
+   * child could not run as Node); see probe.ts for its limit.
    */
   probe?: 'child-process' | 'in-process';
 }
@@ -95,6 +96,16 @@ class OsKeychain implements Keychain {
  * reason when it does not (no D-Bus session, no Secret Service, locked, no answer in time), and
  * when HAVRE_KEYCHAIN=none forces the password path (headless servers, tests).
  */
+/** The keychain, or null with the reason when this machine has none (a headless server). */
+export async function openOsKeychainOrReason(service = 'havre', opts: OpenOsKeychainOptions = {}): Promise<{ keychain: Keychain | null; reason?: string }> {
+  try {
+    return { keychain: await openOsKeychain(service, opts) };
+  } catch (e) {
+    if (isHavreError(e, 'NO_KEYCHAIN')) return { keychain: null, reason: String(e.params.reason ?? '') };
+    throw e;
+  }
+}
+
 export async function openOsKeychain(service = 'havre', opts: OpenOsKeychainOptions = {}): Promise<Keychain> {
   const env = opts.env ?? process.env;
   if (env.HAVRE_KEYCHAIN === 'none') throw noKeychain('disabled by HAVRE_KEYCHAIN=none');
@@ -107,8 +118,9 @@ export async function openOsKeychain(service = 'havre', opts: OpenOsKeychainOpti
     throw noKeychain('the keychain library is not available on this platform');
   }
   const timeoutMs = opts.probeTimeoutMs ?? 10_000;
+  const mode = opts.probe ?? (process.versions.electron ? 'in-process' : 'child-process');
   const probe =
-    opts.probe === 'in-process'
+    mode === 'in-process'
       ? await probeKeychainInProcess({ AsyncEntry: lib.AsyncEntry, service, timeoutMs })
       : await probeKeychain({ modulePath, service, env, timeoutMs });
   if (!probe.ok) throw noKeychain(probe.reason);

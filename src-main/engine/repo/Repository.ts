@@ -139,11 +139,18 @@ export class Repository {
     return loc;
   }
 
+  /** A blob's location and its sealed bytes, read from its pack (not yet authenticated). */
+  async readSealed(id: Buffer): Promise<{ loc: BlobLocation; sealed: Buffer }> {
+    const loc = this.findBlob(id);
+    const sealed = await this.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
+    if (sealed.length !== loc.storedLength) throw new HavreError('INTEGRITY', { what: `blob ${id.toString('hex').slice(0, 16)} (truncated pack)` });
+    return { loc, sealed };
+  }
+
   /** Reads, decrypts, decodes and authenticates one blob; never returns wrong bytes. */
   async readBlob(id: string | Buffer, expectType?: BlobType): Promise<Buffer> {
     const idBuf = typeof id === 'string' ? Buffer.from(id, 'hex') : id;
-    const loc = this.findBlob(idBuf);
-    const sealed = await this.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
+    const { loc, sealed } = await this.readSealed(idBuf);
     return this.openBlob(idBuf, loc, sealed, expectType);
   }
 

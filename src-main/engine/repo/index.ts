@@ -5,6 +5,7 @@ export { PackWriter, type FinishedPack } from './pack/PackWriter.js';
 export { parsePack, readPackHeader } from './pack/PackReader.js';
 export { encodeTree, decodeTree } from './tree/treeCodec.js';
 export { unsafeNameReason, compareNames } from './tree/nodeName.js';
+export { findNode, nodeMtimeIso, snapshotPathParts } from './tree/findNode.js';
 export type { Tree, TreeNode, FileNode, DirNode, SymlinkNode } from './tree/TreeNode.js';
 export type { Snapshot, SnapshotSummary } from './snapshot/Snapshot.js';
 export { readConfig } from './keyRecords.js';

@@ -6,8 +6,8 @@ import type { CancelResult, EngineApi, EngineEvent, EngineStatus, IpcError, JobK
 import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig } from '../home/homeConfig.js';
 import { runBackup, runRestore, type JobProgress } from '../jobs/index.js';
-import { openOsKeychain } from '../keychain/index.js';
-import { Repository, withRepository, type Credentials } from '../repo/index.js';
+import { openOsKeychainOrReason } from '../keychain/index.js';
+import { Repository, findNode, nodeMtimeIso, withRepository, type Credentials } from '../repo/index.js';
 import { FsStore } from '../store/index.js';
 
 /** Folders backed up by "Back up now" until the policy of issue 5 says otherwise. */
@@ -59,14 +59,10 @@ export class EngineService implements EngineApi {
   async listTree(req: SnapshotLsRequest): Promise<TreeEntry[]> {
     return this.withRepo(async (repo) => {
       const snap = repo.resolveSnapshot(req.snapshotId);
-      let tree = snap.tree;
-      for (const part of req.path.split('/').filter((p) => p.length > 0)) {
-        const node = (await repo.loadTree(tree)).nodes.find((n) => n.name === part);
-        if (!node || node.type !== 'dir') throw new HavreError('PATH_NOT_IN_SNAPSHOT', { path: req.path, snapshot: snap.id.slice(0, 8) });
-        tree = node.subtree;
-      }
-      return (await repo.loadTree(tree)).nodes.map((n) => ({ name: n.name, type: n.type, size: n.type === 'file' ? n.size : 0,
-        mtime: new Date(Number(BigInt(n.mtime) / 1000000n)).toISOString() }));
+      const node = await findNode((t) => repo.loadTree(t), snap.tree, req.path, snap.id.slice(0, 8));
+      if (node && node.type !== 'dir') throw new HavreError('PATH_NOT_IN_SNAPSHOT', { path: req.path, snapshot: snap.id.slice(0, 8) });
+      return (await repo.loadTree(node ? node.subtree : snap.tree)).nodes.map((n) => ({ name: n.name, type: n.type, size: n.type === 'file' ? n.size : 0,
+        mtime: nodeMtimeIso(n) }));
     });
   }
 
@@ -151,14 +147,8 @@ export class EngineService implements EngineApi {
 /** Entry point the Electron engine process loads (src-main/app/engineFactory.ts). */
 export async function createEngineService(opts: { home: string; credentials?: () => Promise<Credentials> }): Promise<EngineApi> {
   const credentials = opts.credentials ?? (async (): Promise<Credentials> => {
-    try {
-      // Inside Electron the RunAsNode fuse is off (electron-builder.yml), so the keychain probe
-      // cannot run in a child Node process there; it runs in-process instead.
-      return { keychain: await openOsKeychain('havre', { probe: process.versions.electron ? 'in-process' : 'child-process' }) };
-    } catch (e) {
-      if (isHavreError(e, 'NO_KEYCHAIN')) return { keychain: null, keychainUnavailableReason: String(e.params.reason ?? '') };
-      throw e;
-    }
+    const { keychain, reason } = await openOsKeychainOrReason();
+    return keychain ? { keychain } : { keychain: null, keychainUnavailableReason: reason ?? '' };
   });
   return new EngineService(opts.home, credentials);
 }

@@ -69,6 +69,12 @@ describe('bad input gets a clear error and loses nothing', () => {
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.json<ErrorDoc>().error.code, args.join(' ')).toBe('USAGE');
     }
+    const one = await f.havre(['ls', 'latest', join(src, 'a.txt'), '--json']);
+    expect(one.json<{ entries: { path: string; type: string }[] }>().entries).toEqual([expect.objectContaining({ path: join(src, 'a.txt'), type: 'file' })]);
+    for (const through of [join(src, 'a.txt', 'more'), `${src}/../x`]) {
+      const r = await f.havre(['ls', 'latest', through, '--json']);
+      expect(r.json<ErrorDoc>().error.code, through).toBe('PATH_NOT_IN_SNAPSHOT');
+    }
     const snap = await f.havre(['ls', 'deadbeef', '--json']);
     expect(snap.json<ErrorDoc>().error.code).toBe('SNAPSHOT_NOT_FOUND');
     const source = await f.havre(['backup', join(f.dir, 'no-such-source'), '--json']);

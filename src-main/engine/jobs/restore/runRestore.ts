@@ -3,13 +3,12 @@ import { chmod, lchown, lstat, lutimes, open, readlink, rename, rm, symlink, uti
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { HavreError, errnoCode, isHavreError } from '../../errors/index.js';
-import type { DirNode, FileNode, Repository, SymlinkNode, TreeNode } from '../../repo/index.js';
+import { findNode, type DirNode, type FileNode, type Repository, type SymlinkNode, type TreeNode } from '../../repo/index.js';
 import { ProgressMeter, type ProgressListener } from '../shared/Progress.js';
 import { Limit } from '../shared/limit.js';
 import { BlobCache } from './BlobCache.js';
 import { BlobOpenPool } from './BlobOpenPool.js';
 import { keepBothName, type ConflictMode } from './conflict.js';
-import { locateNode } from './locateNode.js';
 import { SafeTarget } from './SafeTarget.js';
 import { sameContent } from './sameContent.js';
 
@@ -150,9 +149,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
     const hit = cache.get(id);
     if (hit) return hit;
     const idBuf = Buffer.from(id, 'hex');
-    const loc = repo.findBlob(idBuf);
-    const sealed = await repo.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
-    if (sealed.length !== loc.storedLength) throw new HavreError('INTEGRITY', { what: `blob ${id.slice(0, 16)} (truncated pack)` });
+    const { loc, sealed } = await repo.readSealed(idBuf);
     const plain = await pool.open(idBuf, loc, sealed);
     cache.set(id, plain);
     return plain;
@@ -183,7 +180,10 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   const jobs: Promise<void>[] = [];
   try {
     if (opts.path !== undefined) {
-      await restoreNode([], await locateNode(repo, row.tree, opts.path, row.id.slice(0, 8)), jobs);
+      const node = await findNode((t) => repo.loadTree(t), row.tree, opts.path, row.id.slice(0, 8));
+      // The whole snapshot is restored without --path; an empty one names nothing.
+      if (!node) throw new HavreError('PATH_NOT_IN_SNAPSHOT', { path: opts.path, snapshot: row.id.slice(0, 8) });
+      await restoreNode([], node, jobs);
     } else {
       for (const node of (await repo.loadTree(row.tree)).nodes) await restoreNode([], node, jobs);
     }
