@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBackup, runRestore, type JobProgress } from '../../../src-main/engine/jobs/index.js';
+import { blobId, seal } from '../../../src-main/engine/crypto/index.js';
+import { runBackup, runRestore, runVerify, type JobProgress } from '../../../src-main/engine/jobs/index.js';
+import { PackWriter } from '../../../src-main/engine/repo/index.js';
 import type { Repository } from '../../../src-main/engine/repo/index.js';
 import { openRepo } from '../../helpers/forge.js';
 import { newRepo, type RepoFixture } from '../../helpers/repoFixture.js';
@@ -19,6 +21,23 @@ describe('backup behaviour seen from the engine', () => {
   afterAll(() => {
     repo.close();
     f.cleanup();
+  });
+
+  it('adopts a pack stored by a backup killed before its catalog recorded it, and stores nothing twice', async () => {
+    const src = join(f.dir, 'orphan');
+    mkdirSync(src);
+    const content = randomBytes(100_000); // below the minimum chunk size: one blob
+    writeFileSync(join(src, 'doc.bin'), content);
+    const id = blobId(repo.keys.id, content);
+    const w = new PackWriter();
+    w.add({ id, type: 0, codec: 0, rawLength: content.length }, seal(repo.keys.enc, content, id));
+    const pack = w.finish(repo.keys.enc);
+    await repo.store.put('data', pack.packId, pack.bytes); // the kill came before catalog.addPack
+    const r = await runBackup(repo, { paths: [src] });
+    expect(r.snapshot.summary.addedBytes).toBeLessThan(content.length);
+    const v = await runVerify(repo, { readData: true });
+    expect(v.ok).toBe(true);
+    expect(v.unindexedPacks).toBe(0);
   });
 
   it('reports progress with totals from the scanner, then a final event', async () => {

@@ -2,6 +2,7 @@ import { availableParallelism, hostname, userInfo } from 'node:os';
 import { lstat } from 'node:fs/promises';
 import { HavreError, errnoCode } from '../../errors/index.js';
 import type { Repository, Snapshot } from '../../repo/index.js';
+import { adoptOrphanPacks } from '../shared/adoptOrphanPacks.js';
 import { ProgressMeter, type ProgressListener } from '../shared/Progress.js';
 import { VERSION } from '../../version.js';
 import { Archiver, type FileProblem } from './Archiver.js';
@@ -46,8 +47,9 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
       throw e;
     }
   }
-  // Packs saved by an interrupted backup are in the catalog but in no index yet: index them first.
-  await repo.flushIndex();
+  // An interrupted backup leaves packs in no index: recorded in the catalog, or (killed between the
+  // store's rename and the catalog) in the store only. Index them all first, and dedup against them.
+  await adoptOrphanPacks(repo);
 
   const meter = new ProgressMeter('backup', opts.onProgress);
   const data = new BlobSink(repo, 0);
