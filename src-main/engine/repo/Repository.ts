@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Catalog } from '../catalog/index.js';
-import type { BlobLocation, BlobType, SnapshotRow } from '../catalog/index.js';
+import type { BlobLocation, SnapshotRow } from '../catalog/index.js';
 import { blobId, deriveRepoKeys, open, wipe, type RepoKeys } from '../crypto/index.js';
 import { decodeBlob } from '../compress/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
@@ -147,23 +147,26 @@ export class Repository {
     return { loc, sealed };
   }
 
-  /** Reads, decrypts, decodes and authenticates one blob; never returns wrong bytes. */
-  async readBlob(id: string | Buffer, expectType?: BlobType): Promise<Buffer> {
+  /**
+   * Reads, decrypts, decodes and authenticates one blob; never returns wrong bytes. The pack's
+   * type label is not checked: dedup is by content, so a tree may be stored as a data blob with
+   * the same bytes (a file holding `{"nodes":[]}`), and the id authenticates the bytes either way.
+   */
+  async readBlob(id: string | Buffer): Promise<Buffer> {
     const idBuf = typeof id === 'string' ? Buffer.from(id, 'hex') : id;
     const { loc, sealed } = await this.readSealed(idBuf);
-    return this.openBlob(idBuf, loc, sealed, expectType);
+    return this.openBlob(idBuf, loc, sealed);
   }
 
-  openBlob(id: Buffer, loc: Pick<BlobLocation, 'type' | 'codec' | 'rawLength'>, sealed: Buffer, expectType?: BlobType): Buffer {
+  openBlob(id: Buffer, loc: Pick<BlobLocation, 'codec' | 'rawLength'>, sealed: Buffer): Buffer {
     const what = `blob ${id.toString('hex').slice(0, 16)}`;
-    if (expectType !== undefined && loc.type !== expectType) throw new HavreError('INTEGRITY', { what: `${what} (wrong blob type)` });
     const plain = decodeBlob(loc.codec, open(this.keys.enc, sealed, id, what), loc.rawLength);
     if (!blobId(this.keys.id, plain).equals(id)) throw new HavreError('INTEGRITY', { what });
     return plain;
   }
 
   async loadTree(id: string): Promise<Tree> {
-    return decodeTree(await this.readBlob(id, 1), `tree ${id.slice(0, 16)}`);
+    return decodeTree(await this.readBlob(id), `tree ${id.slice(0, 16)}`);
   }
 
   // ---- snapshots ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobId, seal } from '../../../src-main/engine/crypto/index.js';
@@ -38,6 +38,22 @@ describe('backup behaviour seen from the engine', () => {
     const v = await runVerify(repo, { readData: true });
     expect(v.ok).toBe(true);
     expect(v.unindexedPacks).toBe(0);
+  });
+
+  it('a file whose bytes equal a tree (an empty folder\'s) does not break the folders that share them', async () => {
+    // Dedup is by content: the empty folder's tree {"nodes":[]} is found as this file's data blob.
+    const first = join(f.dir, 'json-first');
+    mkdirSync(first);
+    writeFileSync(join(first, 'empty.json'), '{"nodes":[]}');
+    await runBackup(repo, { paths: [first] });
+    const second = join(f.dir, 'empty-later');
+    mkdirSync(join(second, 'nothing here'), { recursive: true });
+    const r = await runBackup(repo, { paths: [second] });
+    const out = join(f.dir, 'empty-out');
+    const res = await runRestore(repo, { snapshot: r.snapshotId, target: out, path: second });
+    expect(res.failed).toEqual([]);
+    expect(readdirSync(join(out, 'empty-later'))).toEqual(['nothing here']);
+    expect((await runVerify(repo, { readData: true })).ok).toBe(true);
   });
 
   it('reports progress with totals from the scanner, then a final event', async () => {
