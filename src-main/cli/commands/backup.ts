@@ -1,5 +1,3 @@
-import { dirname } from 'node:path';
-import { Repository } from '../../engine/repo/index.js';
 import { runBackup } from '../../engine/jobs/index.js';
 import { HavreError } from '../../engine/errors/index.js';
 import { parseCommand } from '../args.js';
@@ -10,11 +8,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, { tag: { type: 'string', multiple: true } });
   const ctx = new CliContext(values);
   if (positionals.length === 0) throw new HavreError('USAGE', { detail: 'havre backup needs at least one PATH' });
-  const repoPath = await ctx.repoPath();
   return ctx.withRepo(async (repo) => {
-    // Never back up the repository into itself, nor Havre's own catalog.
-    const exclude = [repoPath, ctx.home, dirname(Repository.catalogFile(ctx.home, repo.config.repoId))];
-    const r = await runBackup(repo, { paths: positionals, tags: values.tag ?? [], exclude, onProgress: ctx.out.progress });
+    const r = await runBackup(repo, { paths: positionals, tags: values.tag ?? [], home: ctx.home, onProgress: ctx.out.progress });
     const s = r.snapshot.summary;
     const partial = r.problems.some((p) => p.kind === 'unreadable' || p.kind === 'vanished');
     ctx.out.result({ snapshot: r.snapshotId, shortId: shortId(r.snapshotId), time: r.snapshot.time, paths: r.snapshot.paths, summary: s,

@@ -1,4 +1,4 @@
-import { runForget, type RetentionPolicy } from '../../engine/jobs/index.js';
+import { runForget, runPrune, type RetentionPolicy } from '../../engine/jobs/index.js';
 import { intOption, parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
 import { formatBytes, shortId } from '../output.js';
@@ -37,7 +37,6 @@ export async function forgetCommand(argv: string[]): Promise<number> {
 export async function pruneCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, { 'dry-run': { type: 'boolean', default: false } });
   const ctx = new CliContext(values);
-  const { runPrune } = await import('../../engine/jobs/index.js');
   return ctx.withRepo(async (repo) => {
     const r = await runPrune(repo, { dryRun: values['dry-run'] });
     ctx.out.result(r, () => [ctx.out.t(`${r.packsDeleted} packs deleted, ${r.packsRewritten} rewritten, ${formatBytes(r.bytesFreed)} freed.`,

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { CancelResult, EngineApi, EngineEvent, EngineStatus, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobSummary, RestoreRequest,
   SnapshotLsRequest, SnapshotSummary, TreeEntry } from '../../ipc/contract.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig } from '../home/homeConfig.js';
 import { runBackup, runRestore, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
-import { Repository, findNode, nodeMtimeIso, withRepository, type Credentials } from '../repo/index.js';
+import { findNode, nodeMtimeIso, withRepository, type Credentials, type Repository } from '../repo/index.js';
 import { FsStore } from '../store/index.js';
 
 /** Folders backed up by "Back up now" until the policy of issue 5 says otherwise. */
@@ -70,8 +70,7 @@ export class EngineService implements EngineApi {
     const cfg = await readHomeConfig(this.home);
     const folders = cfg.folders && cfg.folders.length > 0 ? [...cfg.folders] : defaultFolders();
     return this.start('backup', async (repo, progress) => {
-      const exclude = [repo.store.location, this.home, dirname(Repository.catalogFile(this.home, repo.config.repoId))];
-      const r = await runBackup(repo, { paths: folders, exclude, onProgress: progress });
+      const r = await runBackup(repo, { paths: folders, home: this.home, onProgress: progress });
       return { files: r.snapshot.summary.files, bytes: r.snapshot.summary.bytes, durationMs: r.durationMs, snapshotId: r.snapshotId,
         skipped: r.problems.length };
     });

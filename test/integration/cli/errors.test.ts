@@ -81,6 +81,16 @@ describe('bad input gets a clear error and loses nothing', () => {
     expect(source.json<ErrorDoc>().error.code).toBe('SOURCE_NOT_FOUND');
   });
 
+  it('backing up a folder that holds the repository and Havre\'s home leaves both out', async () => {
+    const r = await f.havre(['backup', f.dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const ls = await f.havre(['ls', 'latest', f.dir, '--json']);
+    const names = ls.json<{ entries: { path: string }[] }>().entries.map((e) => e.path.split('/').pop());
+    expect(names).toContain('src');
+    expect(names).not.toContain('repo');
+    expect(names).not.toContain('home');
+  });
+
   it('lists unreadable files, backs up the rest and exits 3', async () => {
     // Root reads everything, so this runs the CLI as `nobody` over a folder it partly cannot read.
     const dir = join(f.dir, 'nobody');

@@ -18,7 +18,9 @@ const FILES_PER_WORKER = 4;
 export interface BackupOptions {
   readonly paths: readonly string[];
   readonly tags?: readonly string[];
-  /** Absolute paths never backed up: the repository itself, Havre's own home. */
+  /** Havre's home (configuration, catalogs): never backed up, nor is the repository itself. */
+  readonly home?: string;
+  /** Other absolute paths never backed up. */
   readonly exclude?: readonly string[];
   readonly onProgress?: ProgressListener;
   readonly workers?: number;
@@ -51,13 +53,14 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   // store's rename and the catalog) in the store only. Index them all first, and dedup against them.
   await adoptOrphanPacks(repo);
 
+  const excluded = [repo.store.location, ...(opts.home ? [opts.home] : []), ...(opts.exclude ?? [])];
   const meter = new ProgressMeter('backup', opts.onProgress);
   const data = new BlobSink(repo, 0);
   const trees = new BlobSink(repo, 1);
   const pool = new ChunkWorkerPool(repo, data, opts.workers);
-  const archiver = new Archiver(repo, pool, data, trees, opts.exclude ?? [], Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER));
+  const archiver = new Archiver(repo, pool, data, trees, excluded, Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER));
   const scan = new AbortController();
-  const totals = scanTotals(sources, opts.exclude ?? [], scan.signal);
+  const totals = scanTotals(sources, excluded, scan.signal);
   const timer = setInterval(() => {
     const c = archiver.counters;
     const known = totals.done ? { totalFiles: totals.files, totalBytes: totals.bytes } : {};
