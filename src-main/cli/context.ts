@@ -3,7 +3,7 @@ import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
 import { openOsKeychainOrReason, type Keychain } from '../engine/keychain/index.js';
 import { readConfig, withRepository, type Credentials, type Repository } from '../engine/repo/index.js';
 import { FsStore } from '../engine/store/index.js';
-import { havreHome, readHomeConfig } from '../engine/home/homeConfig.js';
+import { havreHome, isApplianceRef, readHomeConfig } from '../engine/home/homeConfig.js';
 import { Output } from './output.js';
 import { promptHidden, readStdin } from './secrets.js';
 
@@ -27,6 +27,7 @@ export class CliContext {
     if (this.flags.repo) return resolve(this.flags.repo);
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
+    if (isApplianceRef(cfg.repo)) throw new HavreError('USAGE', { detail: 'this command does not work with an appliance repository yet' });
     return cfg.repo.path;
   }
 

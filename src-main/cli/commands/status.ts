@@ -3,7 +3,7 @@ import { readConfig } from '../../engine/repo/index.js';
 import { FsStore } from '../../engine/store/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
-import { readHomeConfig } from '../../engine/home/homeConfig.js';
+import { readHomeConfig, repoLocation } from '../../engine/home/homeConfig.js';
 import { formatBytes, shortId } from '../output.js';
 
 /** What is configured and how it stands; works even when the repository cannot be opened. */
@@ -11,7 +11,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, {});
   const ctx = new CliContext(values);
   const home = await readHomeConfig(ctx.home);
-  const path = values.repo ?? home.repo?.path ?? null;
+  const path = values.repo ?? (home.repo ? repoLocation(home.repo) : null);
   const { keychain, reason } = await ctx.keychain();
   const doc: Record<string, unknown> = { home: ctx.home, repo: path, keychain: keychain ? 'available' : 'unavailable', ...(reason ? { keychainReason: reason } : {}) };
   if (path) {

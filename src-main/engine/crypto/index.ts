@@ -23,3 +23,15 @@ export {
   type RoleKeys,
   type SealedPrivateKey,
 } from './authority.js';
+export {
+  createAdminKeys,
+  createEscrow,
+  sealPosteKey,
+  unlockAsMachine,
+  unlockAsUser,
+  openAdminPrivateKey,
+  unlockAsAdmin,
+  resealUserKey,
+  type EscrowRecord,
+  type SealedKey,
+} from './escrow.js';

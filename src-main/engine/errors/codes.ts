@@ -6,6 +6,10 @@ export const messages = {
     en: 'Wrong password or recovery key: the key could not be unlocked.',
     fr: 'Mot de passe ou clé de secours incorrect : la clé n’a pas pu être déverrouillée.',
   },
+  WRONG_PASSWORD_ATTEMPTS: {
+    en: 'Wrong password: {remaining} attempt(s) left before the account is locked.',
+    fr: 'Mot de passe incorrect : encore {remaining} essai(s) avant le blocage du compte.',
+  },
   PASSWORD_REQUIRED: {
     en: 'A password is needed: pass it with --password-stdin or the HAVRE_PASSWORD variable.',
     fr: 'Un mot de passe est nécessaire : passez-le avec --password-stdin ou la variable HAVRE_PASSWORD.',
@@ -109,6 +113,58 @@ export const messages = {
   CATALOG_DAMAGED: {
     en: 'This machine’s catalog {file} cannot be used ({reason}). It is only a cache: run `havre repair catalog` to rebuild it from the repository. No backup is lost.',
     fr: 'Le catalogue de ce poste {file} est inutilisable ({reason}). Ce n’est qu’un cache : lancez `havre repair catalog` pour le reconstruire depuis le dépôt. Aucune sauvegarde n’est perdue.',
+  },
+  APPLIANCE_UNREACHABLE: {
+    en: 'The appliance at {url} cannot be reached ({reason}). What cannot be sent is kept, encrypted, on this computer and sent when the appliance is back.',
+    fr: 'L’appliance {url} est injoignable ({reason}). Ce qui ne peut pas être envoyé est gardé, chiffré, sur cet ordinateur et sera envoyé à son retour.',
+  },
+  APPLIANCE_CERT_MISMATCH: {
+    en: 'The server at {url} did not prove it is the appliance this machine trusts ({reason}); the connection was refused. It may be an interception: contact IT.',
+    fr: 'Le serveur {url} n’a pas prouvé qu’il est l’appliance de confiance de ce poste ({reason}) ; la connexion a été refusée. Il peut s’agir d’une interception : contactez le service informatique.',
+  },
+  APPLIANCE_CERT_REFUSED: {
+    en: 'The appliance refused this machine’s certificate ({reason}). If the machine was revoked or re-installed, ask IT for a new enrollment token.',
+    fr: 'L’appliance a refusé le certificat de ce poste ({reason}). Si le poste a été révoqué ou réinstallé, demandez un nouveau jeton d’enrôlement au service informatique.',
+  },
+  APPLIANCE_FORBIDDEN: {
+    en: 'The appliance refused this request: {reason}.',
+    fr: 'L’appliance a refusé cette requête : {reason}.',
+  },
+  APPLIANCE_ERROR: {
+    en: 'The appliance answered with an error ({status} {code}): {reason}.',
+    fr: 'L’appliance a répondu par une erreur ({status} {code}) : {reason}.',
+  },
+  APPLIANCE_QUOTA: {
+    en: 'This machine’s space on the appliance is used up ({used} of {quota} bytes). Nothing stored so far is lost; ask IT for a larger quota.',
+    fr: 'L’espace de ce poste sur l’appliance est épuisé ({used} sur {quota} octets). Rien de ce qui est déjà sauvegardé n’est perdu ; demandez un quota plus grand au service informatique.',
+  },
+  TOKEN_MALFORMED: {
+    en: 'This is not a Havre enrollment token; check that it was copied whole (it starts with HVT1.).',
+    fr: 'Ce n’est pas un jeton d’enrôlement Havre ; vérifiez qu’il a été copié en entier (il commence par HVT1.).',
+  },
+  TOKEN_INVALID: {
+    en: 'This enrollment token cannot be used ({reason}); ask IT for a new one. Nothing was changed on this machine.',
+    fr: 'Ce jeton d’enrôlement n’est pas utilisable ({reason}) ; demandez-en un nouveau au service informatique. Rien n’a été modifié sur ce poste.',
+  },
+  LOCKED_OUT: {
+    en: 'Too many wrong passwords: this account is locked until {until}. Try again then, or ask IT to unlock it.',
+    fr: 'Trop de mots de passe incorrects : ce compte est bloqué jusqu’à {until}. Réessayez ensuite, ou demandez au service informatique de le débloquer.',
+  },
+  NOT_ENROLLED: {
+    en: 'This machine is not enrolled with an appliance; run `havre enroll --appliance URL --token TOKEN`.',
+    fr: 'Ce poste n’est pas enrôlé auprès d’une appliance ; lancez `havre enroll --appliance URL --token JETON`.',
+  },
+  ALREADY_ENROLLED: {
+    en: 'This machine is already enrolled with {url}; nothing was changed.',
+    fr: 'Ce poste est déjà enrôlé auprès de {url} ; rien n’a été modifié.',
+  },
+  MACHINE_UNKNOWN: {
+    en: 'The appliance knows no machine “{machine}” for this user. List them with `havre machines --as user`.',
+    fr: 'L’appliance ne connaît aucun poste « {machine} » pour cet utilisateur. Listez-les avec `havre machines --as user`.',
+  },
+  MACHINE_AMBIGUOUS: {
+    en: 'Several machines match; choose one with --machine: {choices}.',
+    fr: 'Plusieurs postes correspondent ; choisissez-en un avec --machine : {choices}.',
   },
   USAGE: {
     en: '{detail}. See `havre help`.',

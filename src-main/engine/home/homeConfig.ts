@@ -11,9 +11,35 @@ export function havreHome(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'havre');
 }
 
+/** A repository in a folder (local disk, USB drive, NAS mount): the embedded default. */
+export interface FsRepoRef {
+  readonly kind?: 'fs';
+  readonly path: string;
+  readonly repoId: string;
+}
+
+/**
+ * This machine's repository on an appliance (PROTOCOL.md). The CA and the machine certificate are
+ * public and live in `<home>/appliances/<applianceId>/`; the private keys are in the OS keychain.
+ */
+export interface ApplianceRepoRef {
+  readonly kind: 'appliance';
+  readonly url: string;
+  readonly applianceId: string;
+  readonly caFingerprint: string;
+  readonly machineId: string;
+  readonly repoId: string;
+}
+
+export type RepoRef = FsRepoRef | ApplianceRepoRef;
+
+export function isApplianceRef(r: RepoRef): r is ApplianceRepoRef {
+  return r.kind === 'appliance';
+}
+
 export interface HomeConfig {
   readonly version: 1;
-  readonly repo?: { readonly path: string; readonly repoId: string };
+  readonly repo?: RepoRef;
   /** Folders the app backs up when asked to "back up now" (the policy of issue 5 will own this). */
   readonly folders?: readonly string[];
 }
@@ -35,4 +61,9 @@ export async function writeHomeConfig(home: string, config: HomeConfig): Promise
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
   await rename(tmp, file);
+}
+
+/** Where a repository is, for messages: its folder or its appliance's URL. */
+export function repoLocation(r: RepoRef): string {
+  return isApplianceRef(r) ? r.url : r.path;
 }

@@ -43,8 +43,13 @@ export class Repository {
 
   static async open(store: Store, opts: OpenOptions): Promise<Repository> {
     const { config } = await readConfig(store);
-    const records = await readKeyRecords(store, config.repoId);
-    const { secret, via } = await unlockSecret(records, opts.credentials);
+    const { secret, via } = opts.credentials.source
+      ? await opts.credentials.source.unlock(config.repoId)
+      : await unlockSecret(await readKeyRecords(store, config.repoId), opts.credentials);
+    if (secret.length !== 32) {
+      wipe(secret);
+      throw new HavreError('INTEGRITY', { what: 'repository key' });
+    }
     const keys = deriveRepoKeys(secret);
     wipe(secret);
     try {
@@ -55,9 +60,24 @@ export class Repository {
     }
     const catalog = Catalog.open(Repository.catalogFile(opts.home, config.repoId));
     const repo = new Repository(store, keys, config, catalog, via);
-    await repo.sync();
+    try {
+      await repo.sync();
+    } catch (e) {
+      // Only a store that is out of reach is tolerated, and only with a catalog already filled.
+      if (!isHavreError(e, 'APPLIANCE_UNREACHABLE') || catalog.listIndexIds().length === 0) {
+        repo.close();
+        throw e;
+      }
+      repo.offline = e;
+    }
     return repo;
   }
+
+  /**
+   * Set when the store could not be listed at open (an appliance out of reach): the catalog, which
+   * only this machine writes to, stands in for the listing, and writes queue up in the store.
+   */
+  offline: HavreError | null = null;
 
   /** Objects that could not be read while syncing; `verify` says what they affect. */
   readonly damaged: { kind: 'index' | 'snapshots'; name: string; reason: string }[] = [];

@@ -1,6 +1,6 @@
 export { Repository, snapshotRow, type OpenOptions } from './Repository.js';
 export { initRepository, type InitOptions, type InitResult } from './initRepository.js';
-export type { Credentials, UnlockPath } from './unlock.js';
+export type { Credentials, SecretSource, UnlockPath } from './unlock.js';
 export { PackWriter, type FinishedPack } from './pack/PackWriter.js';
 export { parsePack, readPackHeader } from './pack/PackReader.js';
 export { encodeTree, decodeTree } from './tree/treeCodec.js';

@@ -2,8 +2,22 @@ import { unlockWithLak, unlockWithPassword, unlockWithRecoveryKey, type KeysReco
 import { HavreError, isHavreError } from '../errors/index.js';
 import type { Keychain } from '../keychain/index.js';
 
-/** What the caller has to open a repository with, tried in this order: recovery key, password, keychain. */
+export type UnlockPath = 'recovery-key' | 'password' | 'keychain' | 'appliance-machine' | 'appliance-user' | 'appliance-admin';
+
+/**
+ * Where SECRET comes from when the repository holds no `keys` object: an appliance (machine,
+ * user or admin unlock, PROTOCOL.md §5). Returns SECRET (the caller wipes it).
+ */
+export interface SecretSource {
+  unlock(repoId: string): Promise<{ secret: Buffer; via: UnlockPath }>;
+}
+
+/**
+ * What the caller has to open a repository with. An appliance repository has a `source`; a
+ * standalone one is tried in this order: recovery key, password, keychain.
+ */
 export interface Credentials {
+  readonly source?: SecretSource;
   readonly password?: string;
   readonly recoveryKey?: string;
   /** null: no keychain on this machine (reason given), so the password is required. */
@@ -11,7 +25,6 @@ export interface Credentials {
   readonly keychainUnavailableReason?: string;
 }
 
-export type UnlockPath = 'recovery-key' | 'password' | 'keychain';
 
 /** Returns SECRET (caller wipes it) and which path opened it. */
 export async function unlockSecret(records: readonly KeysRecord[], cred: Credentials): Promise<{ secret: Buffer; via: UnlockPath }> {

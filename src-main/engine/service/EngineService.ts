@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CancelResult, EngineApi, EngineEvent, EngineStatus, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobSummary, RestoreRequest,
   SnapshotLsRequest, SnapshotSummary, TreeEntry } from '../../ipc/contract.js';
 import { HavreError, isHavreError } from '../errors/index.js';
-import { readHomeConfig } from '../home/homeConfig.js';
+import { isApplianceRef, readHomeConfig, repoLocation } from '../home/homeConfig.js';
 import { runBackup, runRestore, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
 import { findNode, nodeMtimeIso, withRepository, type Credentials, type Repository } from '../repo/index.js';
@@ -47,7 +47,7 @@ export class EngineService implements EngineApi {
     } catch (e) {
       const err = toIpcError(e);
       const locked = ['KEYCHAIN_ENTRY_MISSING', 'PASSWORD_REQUIRED', 'WRONG_PASSWORD', 'NO_KEYCHAIN'].includes(err.code);
-      return { state: locked ? 'locked' : 'error', repo: cfg.repo.path, lastBackup: null, message: err.message };
+      return { state: locked ? 'locked' : 'error', repo: repoLocation(cfg.repo), lastBackup: null, message: err.message };
     }
   }
 
@@ -139,6 +139,7 @@ export class EngineService implements EngineApi {
   private async withRepo<T>(fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
+    if (isApplianceRef(cfg.repo)) throw new HavreError('NOT_ENROLLED');
     return withRepository(await FsStore.open(cfg.repo.path), { home: this.home, credentials: await this.credentials() }, fn, lockPurpose);
   }
 }
