@@ -23,7 +23,9 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['electron', 'electron/*'], message: 'The engine never imports electron (DESIGN.md §1).' },
-          { group: ['**/app/**', '**/cli/**', '**/preload/**', '**/appliance/**'], message: 'Dependencies point one way: app, cli, appliance → engine.' },
+          { group: ['**/app/**', '**/cli/**', '**/preload/**'], message: 'Dependencies point one way: app, cli, appliance → engine.' },
+          // The top-level appliance/ server only: src-main/engine/appliance/ (the client) is engine code.
+          { regex: '^(\\.\\./){3,}appliance(/|$)', message: 'Dependencies point one way: app, cli, appliance → engine.' },
         ],
       }],
     },

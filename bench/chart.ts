@@ -4,8 +4,8 @@ import { CONTENTION_WARN, maxOtherLoad, type BenchResults, type ToolResult } fro
 import type { ToolName } from './tools/types.js';
 import { MiB } from './lib/util.js';
 
-const COLORS: Record<ToolName, string> = { havre: '#009E73', restic: '#0072B2', borg: '#E69F00' };
-const LABELS: Record<ToolName, string> = { havre: 'Havre', restic: 'restic', borg: 'borg' };
+const COLORS: Record<ToolName, string> = { havre: '#009E73', 'havre-appliance': '#56B4E9', restic: '#0072B2', borg: '#E69F00' };
+const LABELS: Record<ToolName, string> = { havre: 'Havre', 'havre-appliance': 'Havre → appliance', restic: 'restic', borg: 'borg' };
 
 interface Bar {
   tool: ToolName;

@@ -9,7 +9,7 @@ import { CONTENTION_WARN, maxOtherLoad, STEP_TITLES, type BenchResults, type Ste
 import type { ToolName } from './tools/types.js';
 
 const NM = 'not measured';
-const NAMES: Record<ToolName, string> = { havre: 'Havre', restic: 'restic', borg: 'borg' };
+const NAMES: Record<ToolName, string> = { havre: 'Havre', 'havre-appliance': 'Havre → appliance', restic: 'restic', borg: 'borg' };
 
 const CATEGORY_TEXT: Record<string, string> = {
   large: 'Large files: a video and a .zip (incompressible), a mail archive (.pst-like, 64 KiB blocks: 60 % text, 40 % random)',

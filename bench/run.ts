@@ -1,6 +1,6 @@
 // Benchmark harness: Havre against restic and borg on a generated workstation-like corpus.
 //
-//   npm run bench -- [--size 1G | --preset small] [--tools havre,restic,borg] [--work DIR] [--keep]
+//   npm run bench -- [--size 1G | --preset small] [--tools havre,havre-appliance,restic,borg] [--work DIR] [--keep]
 //                    [--seed S] [--runs N] [--out DIR] [--skip-limits] [--report-from FILE]
 //
 // Each tool gets its own fresh repository; steps are interleaved (every tool's init, then every
@@ -42,7 +42,7 @@ interface Options {
 const USAGE = `usage: npm run bench -- [options]
   --size SIZE          corpus size, e.g. 256M, 1G (default 1G, the 'standard' preset)
   --preset NAME        small (64 MiB, CI smoke run) | standard (1 GiB)
-  --tools LIST         comma-separated subset of havre,restic,borg (default: all three)
+  --tools LIST         comma-separated subset of havre,havre-appliance,restic,borg (default: all four)
   --work DIR           work folder (default bench/.work); removed at the end unless --keep
   --keep               keep corpus, repositories and restores (a kept corpus is reused next run)
   --seed S             corpus seed (default ${DEFAULT_SEED})
@@ -91,7 +91,7 @@ function parseArgs(argv: string[], root: string): Options {
       }
       case '--tools': {
         const list = value().split(',').map((t) => t.trim()).filter(Boolean);
-        for (const t of list) if (!(ALL_TOOLS as readonly string[]).includes(t)) throw new Error(`bench: unknown tool "${t}" (havre, restic, borg)`);
+        for (const t of list) if (!(ALL_TOOLS as readonly string[]).includes(t)) throw new Error(`bench: unknown tool "${t}" (${ALL_TOOLS.join(', ')})`);
         o.tools = [...new Set(list)] as ToolName[];
         if (o.tools.length === 0) throw new Error('bench: --tools is empty');
         break;
@@ -382,6 +382,7 @@ async function main(): Promise<void> {
       }
     });
 
+    for (const runner of runners.values()) await runner.close?.();
     for (const res of results.values()) {
       if (res.available) res.stateAfterRun = await diskUsage(join(o.work, 'state', res.tool));
       perTool.get(res.tool)?.push(res);

@@ -1,5 +1,6 @@
 import { borgRunner } from './borg.js';
 import { havreRunner } from './havre.js';
+import { havreApplianceRunner } from './havreAppliance.js';
 import { resticRunner } from './restic.js';
 import type { ToolContext, ToolName, ToolRunner } from './types.js';
 
@@ -7,6 +8,8 @@ export function createRunner(name: ToolName, ctx: ToolContext): ToolRunner {
   switch (name) {
     case 'havre':
       return havreRunner(ctx);
+    case 'havre-appliance':
+      return havreApplianceRunner(ctx);
     case 'restic':
       return resticRunner(ctx);
     case 'borg':

@@ -2,8 +2,8 @@
 // call returns the measured process result (wall time, peak RSS of the process tree, output tails).
 import type { ProcResult } from '../lib/proc.js';
 
-export type ToolName = 'havre' | 'restic' | 'borg';
-export const ALL_TOOLS: readonly ToolName[] = ['havre', 'restic', 'borg'];
+export type ToolName = 'havre' | 'havre-appliance' | 'restic' | 'borg';
+export const ALL_TOOLS: readonly ToolName[] = ['havre', 'havre-appliance', 'restic', 'borg'];
 
 export interface ToolContext {
   /** private state of this tool for this run: caches, config, HAVRE_HOME… (not part of the repo) */
@@ -33,4 +33,6 @@ export interface ToolRunner {
   restoredRoot(targetDir: string, sourceDir: string): string | null;
   /** the repository directory (for its size on disk) */
   repoDir(): string;
+  /** stops what init started (a server); called after every run */
+  close?(): Promise<void>;
 }

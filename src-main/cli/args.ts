@@ -7,6 +7,18 @@ export const GLOBAL_OPTIONS = {
   'password-stdin': { type: 'boolean', default: false },
   'recovery-key-stdin': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
+  // Bandwidth limits for an appliance repository, in KiB/s (0 or absent: unlimited).
+  'limit-upload': { type: 'string' },
+  'limit-download': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Reading an appliance repository with a password, from any computer (snapshots, ls, restore, machines). */
+export const SESSION_OPTIONS = {
+  as: { type: 'string' },
+  appliance: { type: 'string' },
+  'ca-fingerprint': { type: 'string' },
+  user: { type: 'string' },
+  machine: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Parses a command's arguments strictly; unknown options are a usage error, not ignored. */

@@ -1,10 +1,27 @@
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import {
+  heartbeatIfDue,
+  machineStatus,
+  normaliseApplianceUrl,
+  openMachineTarget,
+  openSessionTarget,
+  readMachineInfo,
+  resolvePinnedCa,
+  throttleFor,
+  type ClientTuning,
+  type MachineStatus,
+  type MachineTarget,
+} from '../engine/appliance/index.js';
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
+import { havreHome, isApplianceRef, readHomeConfig, type ApplianceRepoRef } from '../engine/home/homeConfig.js';
+import { safeUserName } from '../engine/jobs/index.js';
 import { openOsKeychainOrReason, type Keychain } from '../engine/keychain/index.js';
-import { readConfig, withRepository, type Credentials, type Repository } from '../engine/repo/index.js';
-import { FsStore } from '../engine/store/index.js';
-import { havreHome, isApplianceRef, readHomeConfig } from '../engine/home/homeConfig.js';
-import { Output } from './output.js';
+import { readConfig, Repository, withRepository, type Credentials } from '../engine/repo/index.js';
+import { FsStore, type Store } from '../engine/store/index.js';
+import type { SpoolingStore } from '../engine/store/spool/index.js';
+import { intOption } from './args.js';
+import { formatBytes, Output } from './output.js';
 import { promptHidden, readStdin } from './secrets.js';
 
 export interface GlobalFlags {
@@ -12,23 +29,50 @@ export interface GlobalFlags {
   readonly json?: boolean | undefined;
   readonly 'password-stdin'?: boolean | undefined;
   readonly 'recovery-key-stdin'?: boolean | undefined;
+  readonly 'limit-upload'?: string | undefined;
+  readonly 'limit-download'?: string | undefined;
+  // Session flags (snapshots, ls, restore, machines): read an appliance repository with a password.
+  readonly as?: string | undefined;
+  readonly appliance?: string | undefined;
+  readonly 'ca-fingerprint'?: string | undefined;
+  readonly user?: string | undefined;
+  readonly machine?: string | undefined;
 }
+
+/** Where the repository is: a folder, or this machine's repository on its appliance. */
+export type RepoTarget = { readonly kind: 'fs'; readonly path: string } | { readonly kind: 'appliance'; readonly ref: ApplianceRepoRef };
 
 /** What every command needs: where Havre's home is, how to print, and how to open the repository. */
 export class CliContext {
   readonly home = havreHome();
   readonly out: Output;
+  /** The spool of the appliance repository open in withRepo, if any (backup reports on it). */
+  spool: SpoolingStore | null = null;
 
   constructor(readonly flags: GlobalFlags) {
     this.out = new Output(flags.json ?? false, userLang());
   }
 
-  async repoPath(): Promise<string> {
-    if (this.flags.repo) return resolve(this.flags.repo);
+  async target(): Promise<RepoTarget> {
+    if (this.flags.repo) return { kind: 'fs', path: resolve(this.flags.repo) };
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
-    if (isApplianceRef(cfg.repo)) throw new HavreError('USAGE', { detail: 'this command does not work with an appliance repository yet' });
-    return cfg.repo.path;
+    return isApplianceRef(cfg.repo) ? { kind: 'appliance', ref: cfg.repo } : { kind: 'fs', path: cfg.repo.path };
+  }
+
+  /** The folder of an fs repository (commands that only make sense on one). */
+  async repoPath(): Promise<string> {
+    const t = await this.target();
+    if (t.kind === 'appliance') throw new HavreError('USAGE', { detail: 'this command works on a repository folder, not on an appliance' });
+    return t.path;
+  }
+
+  /** Deletes this machine's catalog of the configured repository (it is only a cache). */
+  async deleteCatalog(): Promise<void> {
+    const t = await this.target();
+    const repoId = t.kind === 'appliance' ? t.ref.repoId : (await readConfig(await FsStore.open(t.path))).config.repoId;
+    const file = Repository.catalogFile(this.home, repoId);
+    for (const suffix of ['', '-wal', '-shm']) await rm(file + suffix, { force: true });
   }
 
   /** The keychain, or null with the reason when this machine has none (headless server). */
@@ -42,6 +86,14 @@ export class CliContext {
     return process.env.HAVRE_PASSWORD || undefined;
   }
 
+  /** A password from the flags, the environment or the terminal; PASSWORD_REQUIRED otherwise. */
+  async askPassword(prompt: { en: string; fr: string } = { en: 'Password: ', fr: 'Mot de passe : ' }): Promise<string> {
+    const given = await this.givenPassword();
+    if (given !== undefined) return given;
+    if (process.stdin.isTTY) return promptHidden(this.out.t(prompt.en, prompt.fr));
+    throw new HavreError('PASSWORD_REQUIRED');
+  }
+
   async credentials(): Promise<Credentials> {
     if (this.flags['recovery-key-stdin']) return { recoveryKey: await readStdin() };
     const password = await this.givenPassword();
@@ -52,21 +104,35 @@ export class CliContext {
     return reason !== undefined ? { keychain: null, keychainUnavailableReason: reason } : { keychain: null };
   }
 
-  /** The store and the credentials to open it with; fails early when the path is no repository. */
-  private async storeAndCredentials(): Promise<{ store: FsStore; credentials: Credentials }> {
-    const store = await FsStore.open(await this.repoPath());
-    await readConfig(store); // "not a repository" before asking for any secret
-    return { store, credentials: await this.credentials() };
+  /** Bandwidth limits from --limit-upload / --limit-download (KiB/s). */
+  tuning(): ClientTuning {
+    const up = intOption(this.flags['limit-upload'], 'limit-upload');
+    const down = intOption(this.flags['limit-download'], 'limit-download');
+    const upload = throttleFor(up !== undefined ? up * 1024 : undefined);
+    const download = throttleFor(down !== undefined ? down * 1024 : undefined);
+    return { ...(upload ? { upload } : {}), ...(download ? { download } : {}) };
   }
+
+  private warnDamaged = (repo: Repository): void => {
+    for (const d of repo.damaged) {
+      this.out.warn(`Warning: ${d.kind}/${d.name.slice(0, 12)} is damaged and was skipped (${d.reason}). Run havre verify.`,
+        `Attention : ${d.kind}/${d.name.slice(0, 12)} est endommagé et a été ignoré (${d.reason}). Lancez havre verify.`);
+    }
+  };
 
   /** Runs fn with the repository open and, for writers, this machine's lock on it held. */
   async withRepo<T>(fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
-    const { store, credentials } = await this.storeAndCredentials();
+    if (this.flags.as !== undefined) {
+      if (lockPurpose) throw new HavreError('USAGE', { detail: '--as reads backups (snapshots, ls, restore, machines); it cannot change them' });
+      return this.withSessionRepo(fn);
+    }
+    const target = await this.target();
+    if (target.kind === 'appliance') return this.withMachineRepo(target.ref, fn, lockPurpose);
+    const store = await FsStore.open(target.path);
+    await readConfig(store); // "not a repository" before asking for any secret
+    const credentials = await this.credentials();
     const run = (repo: Repository): Promise<T> => {
-      for (const d of repo.damaged) {
-        this.out.warn(`Warning: ${d.kind}/${d.name.slice(0, 12)} is damaged and was skipped (${d.reason}). Run havre verify.`,
-          `Attention : ${d.kind}/${d.name.slice(0, 12)} est endommagé et a été ignoré (${d.reason}). Lancez havre verify.`);
-      }
+      this.warnDamaged(repo);
       return fn(repo);
     };
     try {
@@ -79,5 +145,118 @@ export class CliContext {
       }
       throw e;
     }
+  }
+
+  // ---- appliance: this machine ---------------------------------------------------------------
+
+  /**
+   * This machine's repository on its appliance: waiting writes are sent first and last, and what
+   * still waits is said plainly. Without the keychain entries, a password reads (a user session).
+   */
+  private async withMachineRepo<T>(ref: ApplianceRepoRef, fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
+    const { keychain, reason } = await this.keychain();
+    let t: MachineTarget;
+    try {
+      t = await openMachineTarget(this.home, ref, keychain, { ...(reason !== undefined ? { keychainReason: reason } : {}), tuning: this.tuning() });
+    } catch (e) {
+      const noKey = isHavreError(e, 'KEYCHAIN_ENTRY_MISSING') || isHavreError(e, 'NO_KEYCHAIN');
+      if (!noKey || lockPurpose) throw e;
+      const password = (await this.givenPassword()) ?? (process.stdin.isTTY ? await promptHidden(this.out.t('Password: ', 'Mot de passe : ')) : undefined);
+      if (password === undefined) throw e;
+      // Reading with the user's password works from any computer, so from this one too.
+      const user = (await readMachineInfo(this.home, ref))?.user;
+      return this.withSessionRepo(fn, { url: ref.url, enrolled: ref, password, machine: ref.machineId, ...(user !== undefined ? { user } : {}) });
+    }
+    this.spool = t.store;
+    let status: MachineStatus | null = null;
+    try {
+      await this.drain(t.store, 'start');
+      return await withRepository(t.store, { home: this.home, credentials: { source: t.source } }, async (repo) => {
+        this.warnDamaged(repo);
+        try {
+          return await fn(repo);
+        } finally {
+          status = machineStatus(repo);
+        }
+      }, lockPurpose);
+    } finally {
+      await this.drain(t.store, 'end').catch(() => undefined);
+      const pending = await t.store.pending().catch(() => undefined);
+      // The appliance hears from this machine after each backup, and every 3 hours otherwise.
+      if (status) await heartbeatIfDue(t, this.home, status, { force: lockPurpose === 'backup', ...(pending ? { spool: pending } : {}) });
+      await this.reportSpool(t.store, ref.url).catch(() => undefined);
+      this.spool = null;
+      t.close();
+    }
+  }
+
+  private async drain(store: SpoolingStore, when: 'start' | 'end'): Promise<void> {
+    if ((await store.pending()).objects === 0) return;
+    const r = await store.drain();
+    if (r.sent > 0) {
+      this.out.warn(`Sent ${r.sent} object(s) (${formatBytes(r.bytes)}) that were waiting on this computer to the appliance.`,
+        `${r.sent} objet(s) (${formatBytes(r.bytes)}) en attente sur cet ordinateur ont été envoyés à l’appliance.`);
+    }
+    if (r.dropped > 0) {
+      this.out.warn(`Warning: ${r.dropped} waiting object(s) were damaged on this computer’s disk and were not sent. Run havre verify.`,
+        `Attention : ${r.dropped} objet(s) en attente étaient endommagés sur le disque de cet ordinateur et n’ont pas été envoyés. Lancez havre verify.`);
+    }
+    if (r.error && r.error.code !== 'APPLIANCE_UNREACHABLE' && when === 'end') {
+      this.out.warn(r.error.userMessage('en'), r.error.userMessage('fr'));
+    }
+  }
+
+  /** "The appliance is unreachable; N objects (M MiB) wait on this computer." */
+  private async reportSpool(store: SpoolingStore, url: string): Promise<void> {
+    const p = await store.pending();
+    if (p.objects === 0) return;
+    const reason = store.lastUnreachable?.params.reason ?? 'unknown';
+    this.out.warn(
+      `The appliance at ${url} cannot be reached (${reason}): ${p.objects} object(s) (${formatBytes(p.bytes)}) wait on this computer, encrypted, and will be sent at the next run.`,
+      `L’appliance ${url} est injoignable (${reason}) : ${p.objects} objet(s) (${formatBytes(p.bytes)}) attendent sur cet ordinateur, chiffrés, et seront envoyés au prochain lancement.`,
+    );
+  }
+
+  // ---- appliance: a password session ---------------------------------------------------------
+
+  /** `--as user|admin`: read a machine's repository with a password, from any computer. */
+  private async withSessionRepo<T>(fn: (repo: Repository) => Promise<T>,
+    fallback?: { url: string; enrolled: ApplianceRepoRef; password: string; machine: string; user?: string }): Promise<T> {
+    const role = fallback ? 'user' : this.role();
+    const cfg = await readHomeConfig(this.home);
+    const enrolled = fallback?.enrolled ?? (cfg.repo && isApplianceRef(cfg.repo) ? cfg.repo : undefined);
+    const tuning = this.tuning();
+    const { url, ca } = await resolvePinnedCa({ home: this.home, ...(fallback ? { url: fallback.url } : this.sessionUrl()), ...(enrolled ? { enrolled } : {}), tuning });
+    const user = fallback?.user ?? this.flags.user ?? (role === 'user' ? await this.defaultUser(enrolled) : undefined);
+    const password = fallback?.password ?? await this.askPassword(role === 'admin' ? { en: 'Administrator password: ', fr: 'Mot de passe administrateur : ' } : undefined);
+    const machine = fallback?.machine ?? this.flags.machine;
+    const t = await openSessionTarget({ url, ca, role, password, tuning, ...(user !== undefined ? { user } : {}), ...(machine !== undefined ? { machine } : {}) });
+    try {
+      return await withRepository(t.store as Store, { home: this.home, credentials: { source: t.source } }, async (repo) => {
+        this.warnDamaged(repo);
+        return fn(repo);
+      });
+    } finally {
+      t.close();
+    }
+  }
+
+  /** --user, else the user this machine was enrolled for (on its appliance), else the login name. */
+  async defaultUser(enrolled?: ApplianceRepoRef): Promise<string> {
+    if (this.flags.user !== undefined) return this.flags.user;
+    const info = enrolled ? await readMachineInfo(this.home, enrolled) : null;
+    const sameAppliance = this.flags.appliance === undefined || (enrolled !== undefined && enrolled.url === normaliseApplianceUrl(this.flags.appliance));
+    return info && sameAppliance ? info.user : safeUserName();
+  }
+
+  role(): 'user' | 'admin' {
+    const as = this.flags.as ?? 'user';
+    if (as !== 'user' && as !== 'admin') throw new HavreError('USAGE', { detail: '--as takes user or admin' });
+    return as;
+  }
+
+  sessionUrl(): { url?: string; fingerprint?: string } {
+    return { ...(this.flags.appliance !== undefined ? { url: this.flags.appliance } : {}),
+      ...(this.flags['ca-fingerprint'] !== undefined ? { fingerprint: this.flags['ca-fingerprint'] } : {}) };
   }
 }

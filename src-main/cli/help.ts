@@ -4,16 +4,20 @@ Usage: havre <command> [options]
 
 Commands:
   init --repo DIR                      create a repository (shows the recovery key once)
+  enroll --appliance URL --token TOKEN [--user NAME]
+                                       join the company's backup appliance (token from IT)
   backup PATH... [--tag T]             back up files and folders
   snapshots                            list snapshots
   ls SNAPSHOT [PATH] [-r]              list a folder of a snapshot (-r: recursively)
-  restore SNAPSHOT --target DIR [--path P] [--conflict skip|overwrite|keep-both]
+  restore SNAPSHOT [--target] DIR [--path P] [--conflict skip|overwrite|keep-both]
   verify [--read-data | --read-data-subset N%]
   forget --keep-last N --keep-hourly N --keep-daily N --keep-weekly N
          --keep-monthly N --keep-yearly N --keep-within 30d --keep-tag T [--prune] [--dry-run]
   prune [--dry-run]                    delete data no snapshot uses
   repair catalog                       rebuild the local catalog from the repository
-  status                               what is configured and the last backup
+  status                               what is configured, the last backup, what waits to be sent
+  machines --as user|admin [--user NAME]
+                                       the machines whose backups you can restore
   help                                 this text
 
 Every command takes:
@@ -21,6 +25,15 @@ Every command takes:
   --json                one JSON document on stdout, nothing else there
   --password-stdin      read the password from standard input (else HAVRE_PASSWORD, else the keychain)
   --recovery-key-stdin  unlock with the recovery key read from standard input
+
+Reading an appliance repository with a password, from any computer (snapshots, ls, restore, machines):
+  --as user|admin       sign in as the user (your password) or the administrator
+  --appliance URL       the appliance (default: the one this machine is enrolled with)
+  --ca-fingerprint HEX  SHA-256 of the appliance CA, from IT (not needed on an enrolled machine)
+  --user NAME           whose machines (default: your login name)
+  --machine HOST|ID     which machine, when there are several
+  e.g. havre restore --as user --appliance https://backup.corp:8443 --ca-fingerprint 3f…a9 latest ~/restored
+Appliance transfers: --limit-upload KiB/s, --limit-download KiB/s.
 
 SNAPSHOT is an id, a unique prefix of one (≥ 4 characters), or "latest".
 Exit codes: 0 success, 1 failure, 3 partial (some files could not be read or restored; each is listed).

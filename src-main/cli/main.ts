@@ -1,8 +1,10 @@
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
 import { backupCommand } from './commands/backup.js';
+import { enrollCommand } from './commands/enroll.js';
 import { forgetCommand, pruneCommand } from './commands/forget.js';
 import { initCommand } from './commands/init.js';
 import { lsCommand } from './commands/ls.js';
+import { machinesCommand } from './commands/machines.js';
 import { repairCommand } from './commands/repair.js';
 import { restoreCommand } from './commands/restore.js';
 import { snapshotsCommand } from './commands/snapshots.js';
@@ -12,6 +14,8 @@ import { HELP } from './help.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   init: initCommand,
+  enroll: enrollCommand,
+  machines: machinesCommand,
   backup: backupCommand,
   snapshots: snapshotsCommand,
   ls: lsCommand,

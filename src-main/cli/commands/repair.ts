@@ -1,5 +1,5 @@
 import { HavreError } from '../../engine/errors/index.js';
-import { deleteCatalog, repairCatalog } from '../../engine/jobs/index.js';
+import { repairCatalog } from '../../engine/jobs/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
 
@@ -8,7 +8,7 @@ export async function repairCommand(argv: string[]): Promise<number> {
   const ctx = new CliContext(values);
   if (positionals[0] !== 'catalog') throw new HavreError('USAGE', { detail: 'havre repair takes one subcommand: catalog' });
   // The catalog is rebuilt from nothing, so a damaged one is deleted first: opening it could fail.
-  await deleteCatalog(ctx.home, await ctx.repoPath());
+  await ctx.deleteCatalog();
   return ctx.withRepo(async (repo) => {
     const r = await repairCatalog(repo);
     ctx.out.result(r, () => [

@@ -1,21 +1,24 @@
 import { HavreError } from '../../engine/errors/index.js';
 import { CONFLICT_MODES, runRestore, type ConflictMode } from '../../engine/jobs/index.js';
-import { parseCommand } from '../args.js';
+import { parseCommand, SESSION_OPTIONS } from '../args.js';
 import { CliContext } from '../context.js';
 import { formatBytes, shortId } from '../output.js';
 
 export async function restoreCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
+    ...SESSION_OPTIONS,
     target: { type: 'string' },
     path: { type: 'string' },
     conflict: { type: 'string', default: 'keep-both' },
   });
   const ctx = new CliContext(values);
-  const [ref] = positionals;
+  const [ref, targetArg, ...extra] = positionals;
   if (!ref) throw new HavreError('USAGE', { detail: 'havre restore needs a SNAPSHOT (an id or latest)' });
-  if (!values.target) throw new HavreError('USAGE', { detail: 'havre restore needs --target DIR' });
+  if (extra.length > 0 || (targetArg !== undefined && values.target !== undefined)) throw new HavreError('USAGE', { detail: 'havre restore takes one SNAPSHOT and one TARGET' });
+  // The target as --target DIR or as the second argument (`havre restore latest ~/restored`).
+  const target = values.target ?? targetArg;
+  if (!target) throw new HavreError('USAGE', { detail: 'havre restore needs --target DIR' });
   if (!CONFLICT_MODES.includes(values.conflict as ConflictMode)) throw new HavreError('USAGE', { detail: `--conflict must be one of ${CONFLICT_MODES.join(', ')}` });
-  const target = values.target;
   return ctx.withRepo(async (repo) => {
     const r = await runRestore(repo, { snapshot: ref, target, conflict: values.conflict as ConflictMode, onProgress: ctx.out.progress,
       ...(values.path !== undefined ? { path: values.path } : {}) });

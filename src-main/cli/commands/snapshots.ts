@@ -1,9 +1,9 @@
-import { parseCommand } from '../args.js';
+import { parseCommand, SESSION_OPTIONS } from '../args.js';
 import { CliContext } from '../context.js';
 import { formatBytes, shortId } from '../output.js';
 
 export async function snapshotsCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, {});
+  const { values } = parseCommand(argv, SESSION_OPTIONS);
   const ctx = new CliContext(values);
   return ctx.withRepo(async (repo) => {
     const rows = repo.listSnapshots();

@@ -1,9 +1,11 @@
+import { spoolDir } from '../../engine/appliance/index.js';
 import { isHavreError } from '../../engine/errors/index.js';
 import { readConfig } from '../../engine/repo/index.js';
 import { FsStore } from '../../engine/store/index.js';
+import { SpoolingStore, type SpoolPending } from '../../engine/store/spool/index.js';
 import { parseCommand } from '../args.js';
-import { CliContext } from '../context.js';
-import { readHomeConfig, repoLocation } from '../../engine/home/homeConfig.js';
+import { CliContext, type RepoTarget } from '../context.js';
+import { readHomeConfig } from '../../engine/home/homeConfig.js';
 import { formatBytes, shortId } from '../output.js';
 
 /** What is configured and how it stands; works even when the repository cannot be opened. */
@@ -11,13 +13,21 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, {});
   const ctx = new CliContext(values);
   const home = await readHomeConfig(ctx.home);
-  const path = values.repo ?? (home.repo ? repoLocation(home.repo) : null);
+  const target: RepoTarget | null = values.repo || home.repo ? await ctx.target() : null;
+  const location = target ? (target.kind === 'fs' ? target.path : target.ref.url) : null;
   const { keychain, reason } = await ctx.keychain();
-  const doc: Record<string, unknown> = { home: ctx.home, repo: path, keychain: keychain ? 'available' : 'unavailable', ...(reason ? { keychainReason: reason } : {}) };
-  if (path) {
+  const doc: Record<string, unknown> = { home: ctx.home, repo: location, keychain: keychain ? 'available' : 'unavailable', ...(reason ? { keychainReason: reason } : {}) };
+  let spool: SpoolPending | null = null;
+  if (target?.kind === 'appliance') {
+    doc.kind = 'appliance';
+    doc.applianceId = target.ref.applianceId;
+    doc.machineId = target.ref.machineId;
+    spool = await SpoolingStore.pendingAt(spoolDir(ctx.home, target.ref.machineId));
+    doc.spool = spool;
+  }
+  if (target) {
     try {
-      const { config } = await readConfig(await FsStore.open(path));
-      doc.repoId = config.repoId;
+      doc.repoId = target.kind === 'fs' ? (await readConfig(await FsStore.open(target.path))).config.repoId : target.ref.repoId;
       await ctx.withRepo(async (repo) => {
         const snaps = repo.listSnapshots();
         const last = snaps[snaps.length - 1];
@@ -28,6 +38,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
         doc.storedBytes = repo.catalog.listPacks().reduce((n, p) => n + p.size, 0);
       });
       doc.state = 'ok';
+      if (target.kind === 'appliance') doc.spool = spool = await SpoolingStore.pendingAt(spoolDir(ctx.home, target.ref.machineId));
     } catch (e) {
       if (!isHavreError(e)) throw e;
       doc.state = 'error';
@@ -38,8 +49,13 @@ export async function statusCommand(argv: string[]): Promise<number> {
     const last = doc.lastBackup as { snapshot: string; time: string; files: number; bytes: number } | null | undefined;
     return [
       `${ctx.out.t('Home', 'Dossier Havre')}: ${ctx.home}`,
-      `${ctx.out.t('Repository', 'Dépôt')}: ${path ?? ctx.out.t('none (run havre init --repo DIR)', 'aucun (lancez havre init --repo DIR)')}`,
+      `${ctx.out.t('Repository', 'Dépôt')}: ${location ?? ctx.out.t('none (run havre init --repo DIR or havre enroll)', 'aucun (lancez havre init --repo DIR ou havre enroll)')}`,
+      ...(target?.kind === 'appliance' ? [`${ctx.out.t('Machine', 'Poste')}: ${target.ref.machineId}`] : []),
       `${ctx.out.t('Keychain', 'Trousseau')}: ${keychain ? ctx.out.t('available', 'disponible') : ctx.out.t(`unavailable (${reason})`, `indisponible (${reason})`)}`,
+      ...(spool ? [spool.objects === 0
+        ? ctx.out.t('Waiting on this computer: nothing', 'En attente sur cet ordinateur : rien')
+        : ctx.out.t(`Waiting on this computer: ${spool.objects} object(s), ${formatBytes(spool.bytes)}, since ${spool.since}`,
+          `En attente sur cet ordinateur : ${spool.objects} objet(s), ${formatBytes(spool.bytes)}, depuis ${spool.since}`)] : []),
       ...(doc.state === 'ok' ? [
         `${ctx.out.t('Snapshots', 'Sauvegardes')}: ${String(doc.snapshots)}; ${ctx.out.t('stored', 'stocké')}: ${formatBytes(doc.storedBytes as number)}`,
         last ? `${ctx.out.t('Last backup', 'Dernière sauvegarde')}: ${shortId(last.snapshot)} ${last.time} (${last.files} ${ctx.out.t('files', 'fichiers')}, ${formatBytes(last.bytes)})`

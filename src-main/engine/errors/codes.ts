@@ -154,6 +154,10 @@ export const messages = {
     en: 'This machine is not enrolled with an appliance; run `havre enroll --appliance URL --token TOKEN`.',
     fr: 'Ce poste n’est pas enrôlé auprès d’une appliance ; lancez `havre enroll --appliance URL --token JETON`.',
   },
+  ENROLL_NEEDS_KEYCHAIN: {
+    en: 'Enrollment needs the OS keychain, which is not available here ({reason}): this machine’s key is kept there. Nothing was changed and the token was not used.',
+    fr: 'L’enrôlement a besoin du trousseau du système, indisponible ici ({reason}) : la clé de ce poste y est conservée. Rien n’a été modifié et le jeton n’a pas été utilisé.',
+  },
   ALREADY_ENROLLED: {
     en: 'This machine is already enrolled with {url}; nothing was changed.',
     fr: 'Ce poste est déjà enrôlé auprès de {url} ; rien n’a été modifié.',

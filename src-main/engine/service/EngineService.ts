@@ -3,8 +3,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CancelResult, EngineApi, EngineEvent, EngineStatus, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobSummary, RestoreRequest,
   SnapshotLsRequest, SnapshotSummary, TreeEntry } from '../../ipc/contract.js';
+import { heartbeatIfDue, machineStatus, type MachineStatus } from '../appliance/heartbeat.js';
+import { openMachineTarget, type MachineTarget } from '../appliance/openApplianceRepo.js';
 import { HavreError, isHavreError } from '../errors/index.js';
-import { isApplianceRef, readHomeConfig, repoLocation } from '../home/homeConfig.js';
+import { isApplianceRef, readHomeConfig, repoLocation, type ApplianceRepoRef } from '../home/homeConfig.js';
 import { runBackup, runRestore, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
 import { findNode, nodeMtimeIso, withRepository, type Credentials, type Repository } from '../repo/index.js';
@@ -31,6 +33,8 @@ export class EngineService implements EngineApi {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private running: { jobId: string; kind: JobKind; done: Promise<void> } | null = null;
   private nextJob = 1;
+  /** The appliance repository's connection and SECRET cache, kept for the process's life. */
+  private appliance: MachineTarget | null = null;
 
   constructor(private readonly home: string, private readonly credentials: () => Promise<Credentials>) {}
 
@@ -105,6 +109,8 @@ export class EngineService implements EngineApi {
 
   async close(): Promise<void> {
     await this.running?.done;
+    this.appliance?.close();
+    this.appliance = null;
   }
 
   private emit(e: EngineEvent): void {
@@ -139,8 +145,42 @@ export class EngineService implements EngineApi {
   private async withRepo<T>(fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
-    if (isApplianceRef(cfg.repo)) throw new HavreError('NOT_ENROLLED');
+    if (isApplianceRef(cfg.repo)) return this.withApplianceRepo(cfg.repo, fn, lockPurpose);
     return withRepository(await FsStore.open(cfg.repo.path), { home: this.home, credentials: await this.credentials() }, fn, lockPurpose);
+  }
+
+  /**
+   * This machine's repository on its appliance (the same path as the CLI's). SECRET stays cached
+   * for the life of the engine, so backups go on, into the local spool, while the appliance is
+   * away; what waits is sent before and after every job.
+   */
+  private async withApplianceRepo<T>(ref: ApplianceRepoRef, fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
+    if (this.appliance && (this.appliance.ref.machineId !== ref.machineId || this.appliance.ref.url !== ref.url)) {
+      this.appliance.close();
+      this.appliance = null;
+    }
+    if (!this.appliance) {
+      const cred = await this.credentials();
+      this.appliance = await openMachineTarget(this.home, ref, cred.keychain ?? null, { cache: true,
+        ...(cred.keychainUnavailableReason !== undefined ? { keychainReason: cred.keychainUnavailableReason } : {}) });
+    }
+    const target = this.appliance;
+    const { store, source } = target;
+    await store.drain();
+    let status: MachineStatus | null = null;
+    try {
+      return await withRepository(store, { home: this.home, credentials: { source } }, async (repo) => {
+        try {
+          return await fn(repo);
+        } finally {
+          status = machineStatus(repo);
+        }
+      }, lockPurpose);
+    } finally {
+      await store.drain().catch(() => undefined);
+      // After each backup, and every 3 hours otherwise, the appliance hears from this machine.
+      if (status) await heartbeatIfDue(target, this.home, status, { force: lockPurpose === 'backup' });
+    }
   }
 }
 

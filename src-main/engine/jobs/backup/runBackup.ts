@@ -51,7 +51,8 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   }
   // An interrupted backup leaves packs in no index: recorded in the catalog, or (killed between the
   // store's rename and the catalog) in the store only. Index them all first, and dedup against them.
-  await adoptOrphanPacks(repo);
+  // Offline (an appliance out of reach) the store cannot be listed: the next backup online does it.
+  if (!repo.offline) await adoptOrphanPacks(repo);
 
   const excluded = [repo.store.location, ...(opts.home ? [opts.home] : []), ...(opts.exclude ?? [])];
   const meter = new ProgressMeter('backup', opts.onProgress);

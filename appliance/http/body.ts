@@ -1,0 +1,37 @@
+// JSON request bodies: at most MAX_JSON_BYTES, refused before reading when Content-Length says
+// more, and cut off while reading otherwise (a chunked body has no length up front).
+import type { IncomingMessage } from 'node:http';
+import { MAX_JSON_BYTES } from '../../src-main/engine/appliance/protocol.js';
+import { ApplianceError } from '../errors/index.js';
+
+/** Content-Length as a number; null when absent; BAD_REQUEST when not a number. */
+export function contentLength(req: IncomingMessage): number | null {
+  const v = req.headers['content-length'];
+  if (v === undefined) return null;
+  if (!/^\d{1,15}$/.test(v)) throw new ApplianceError('BAD_REQUEST', { reason: 'Content-Length is not a number' });
+  return Number(v);
+}
+
+export async function readJson(req: IncomingMessage, limit = MAX_JSON_BYTES): Promise<unknown> {
+  const declared = contentLength(req);
+  if (declared !== null && declared > limit) throw new ApplianceError('TOO_LARGE', { limit });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of req) {
+      const chunk = c as Buffer;
+      size += chunk.length;
+      if (size > limit) throw new ApplianceError('TOO_LARGE', { limit });
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof ApplianceError) throw e;
+    throw new ApplianceError('BAD_REQUEST', { reason: 'the request body was interrupted' });
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApplianceError('BAD_REQUEST', { reason: 'the body is not JSON' });
+  }
+}

@@ -1,0 +1,48 @@
+import { hostname } from 'node:os';
+import { enrollMachine } from '../../engine/appliance/index.js';
+import { HavreError } from '../../engine/errors/index.js';
+import { isApplianceRef, readHomeConfig } from '../../engine/home/homeConfig.js';
+import { safeUserName } from '../../engine/jobs/index.js';
+import { parseCommand } from '../args.js';
+import { CliContext } from '../context.js';
+import { promptHidden } from '../secrets.js';
+
+/** `havre enroll --appliance URL --token TOKEN [--user NAME]`: this machine joins its appliance. */
+export async function enrollCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand(argv, { appliance: { type: 'string' }, token: { type: 'string' }, user: { type: 'string' } });
+  const ctx = new CliContext(values);
+  if (!values.appliance) throw new HavreError('USAGE', { detail: 'havre enroll needs --appliance URL' });
+  if (!values.token) throw new HavreError('USAGE', { detail: 'havre enroll needs --token TOKEN (from IT)' });
+  let password = await ctx.givenPassword();
+  if (password === undefined && process.stdin.isTTY) {
+    password = await promptHidden(ctx.out.t('Choose your backup password: ', 'Choisissez votre mot de passe de sauvegarde : '));
+    const again = await promptHidden(ctx.out.t('Type it again: ', 'Retapez-le : '));
+    if (again !== password) throw new HavreError('USAGE', { detail: 'the two passwords differ' });
+  }
+  if (!password) throw new HavreError('PASSWORD_REQUIRED');
+  // The keychain keeps this machine's keys: without one, stop before the token is used.
+  const { keychain, reason } = await ctx.keychain();
+  if (!keychain) throw new HavreError('ENROLL_NEEDS_KEYCHAIN', { reason: reason ?? 'unknown' });
+  const testKdf = process.env.HAVRE_INSECURE_TEST_KDF === '1';
+  if (testKdf) ctx.out.warn('Warning: HAVRE_INSECURE_TEST_KDF=1 — weak password hashing, for tests only.', 'Attention : HAVRE_INSECURE_TEST_KDF=1 — hachage du mot de passe faible, réservé aux tests.');
+  const before = (await readHomeConfig(ctx.home)).repo;
+  const user = values.user ?? safeUserName();
+  const host = hostname();
+  const r = await enrollMachine({ url: values.appliance, token: values.token, user, host, password, keychain, home: ctx.home, ...(testKdf ? { kdf: 'test' as const } : {}) });
+  ctx.out.result({ machineId: r.ref.machineId, applianceId: r.ref.applianceId, appliance: r.ref.url, repoId: r.ref.repoId, caFingerprint: r.ref.caFingerprint,
+    user, host, heartbeatSeconds: r.heartbeatSeconds, configSpooled: r.configSpooled, home: ctx.home,
+    ...(before && !isApplianceRef(before) ? { previousRepo: before.path } : {}) }, () => [
+    ctx.out.t(`Enrolled: machine ${r.ref.machineId} (${host}, user ${user}) on the appliance ${r.ref.url}.`,
+      `Enrôlé : poste ${r.ref.machineId} (${host}, utilisateur ${user}) sur l’appliance ${r.ref.url}.`),
+    ctx.out.t('This machine’s keys are in the OS keychain; daily backups need no password.',
+      'Les clés de ce poste sont dans le trousseau du système ; les sauvegardes quotidiennes se passent de mot de passe.'),
+    ctx.out.t('Your password restores your files from any computer: havre restore --as user …',
+      'Votre mot de passe restaure vos fichiers depuis n’importe quel ordinateur : havre restore --as user …'),
+    ...(r.configSpooled ? [ctx.out.t('The appliance went away during enrollment: the last step waits on this computer and is sent at the next run.',
+      'L’appliance a disparu pendant l’enrôlement : la dernière étape attend sur cet ordinateur et sera envoyée au prochain lancement.')] : []),
+    ...(before && !isApplianceRef(before) ? [ctx.out.t(`Backups now go to the appliance; the repository folder ${before.path} is left as it is.`,
+      `Les sauvegardes vont désormais sur l’appliance ; le dossier de dépôt ${before.path} est laissé tel quel.`)] : []),
+    ctx.out.t('The machine is ready: havre backup PATH…', 'Le poste est prêt : havre backup CHEMIN…'),
+  ]);
+  return 0;
+}

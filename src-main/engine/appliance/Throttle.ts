@@ -1,0 +1,89 @@
+// A bandwidth limit (DESIGN.md §4: "throttled to the policy's bandwidth"): a token bucket in
+// bytes per second. The clock and the sleep are injected so tests measure virtual time, never the
+// wall clock; one Throttle may be shared by every transfer of one direction.
+import { Transform, type TransformCallback } from 'node:stream';
+
+export interface Clock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Chunks larger than this are cut so a limited stream flows steadily, not in one-second bursts. */
+const SLICE_BYTES = 16 * 1024;
+
+export class Throttle {
+  private tokens: number;
+  private last: number;
+  /** Callers queue here so one large transfer cannot starve the others, and order is kept. */
+  private queue: Promise<void> = Promise.resolve();
+  /** The most bytes that may go in one burst: one second's worth, at least one slice. */
+  readonly burst: number;
+
+  constructor(readonly bytesPerSecond: number, private readonly clock: Clock = realClock) {
+    if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) throw new RangeError('bytesPerSecond must be a positive number');
+    this.burst = Math.max(SLICE_BYTES, Math.floor(bytesPerSecond));
+    this.tokens = this.burst;
+    this.last = clock.now();
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.bytesPerSecond) / 1000);
+    this.last = now;
+  }
+
+  /** Resolves when `bytes` may be sent. Requests are served in order. */
+  take(bytes: number): Promise<void> {
+    const turn = this.queue.then(() => this.takeNow(bytes));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async takeNow(bytes: number): Promise<void> {
+    let left = bytes;
+    while (left > 0) {
+      const want = Math.min(left, this.burst);
+      this.refill();
+      if (this.tokens < want) await this.clock.sleep(Math.ceil(((want - this.tokens) * 1000) / this.bytesPerSecond));
+      this.refill();
+      // Rounding in sleep may leave a hair short: spend what is there and go into debt by the rest,
+      // which the next refill pays back; the long-run rate is exact either way.
+      this.tokens -= want;
+      left -= want;
+    }
+  }
+
+  /** A pass-through stream that lets bytes through at this rate. */
+  transform(): Transform {
+    return new ThrottleStream(this);
+  }
+}
+
+class ThrottleStream extends Transform {
+  constructor(private readonly throttle: Throttle) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.pass(chunk).then(() => cb(), cb);
+  }
+
+  private async pass(chunk: Buffer): Promise<void> {
+    for (let i = 0; i < chunk.length; i += SLICE_BYTES) {
+      const slice = chunk.subarray(i, i + SLICE_BYTES);
+      await this.throttle.take(slice.length);
+      this.push(slice);
+    }
+  }
+}
+
+/** A throttle, or nothing when the limit is 0 / absent (unlimited). */
+export function throttleFor(bytesPerSecond: number | undefined, clock?: Clock): Throttle | undefined {
+  return bytesPerSecond !== undefined && bytesPerSecond > 0 ? new Throttle(bytesPerSecond, clock) : undefined;
+}

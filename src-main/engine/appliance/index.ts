@@ -1,0 +1,12 @@
+// The appliance client (PROTOCOL.md): transport, pinning, enrollment, unlock, and how a repository
+// on an appliance is opened. The shared message definitions are in protocol.ts.
+export { ApplianceClient, normaliseApplianceUrl, type ApplianceClientOptions } from './ApplianceClient.js';
+export { Throttle, throttleFor, realClock, type Clock } from './Throttle.js';
+export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+export { fetchPinnedCa, normaliseFingerprint, pemFingerprint, pinnedCaFromPem } from './pinning.js';
+export { createTlsIdentity, type TlsIdentity } from './tlsIdentity.js';
+export { enrollMachine, type EnrollOptions, type EnrollResult } from './enroll.js';
+export { machineSecretSource, UserSecretSource, AdminSecretSource, chooseMachine, type ApplianceSecretSource, type MachineRef } from './unlock.js';
+export { openMachineTarget, openSessionTarget, resolvePinnedCa, type MachineTarget, type SessionTarget, type SessionOptions, type ClientTuning } from './openApplianceRepo.js';
+export { caFile, certFile, spoolDir, posteAccount, tlsAccount, readMachineInfo, type MachineInfo } from './localFiles.js';
+export { heartbeatIfDue, machineStatus, type MachineStatus } from './heartbeat.js';

@@ -1,0 +1,96 @@
+// Where an enrolled machine keeps what it needs to reach its appliance. Public material only goes to
+// disk (the CA and the machine certificate, in Havre's home); the two private items go to the OS
+// keychain: POSTE_PRIV_AES and the TLS private key (DESIGN.md §3).
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { HavreError, errnoCode } from '../errors/index.js';
+import type { ApplianceRepoRef } from '../home/homeConfig.js';
+import { pemFingerprint } from './pinning.js';
+
+export function applianceDir(home: string, applianceId: string): string {
+  return join(home, 'appliances', applianceId);
+}
+
+export function caFile(home: string, applianceId: string): string {
+  return join(applianceDir(home, applianceId), 'ca.pem');
+}
+
+export function certFile(home: string, applianceId: string, machineId: string): string {
+  return join(applianceDir(home, applianceId), `${machineId}.cert.pem`);
+}
+
+/** Who this machine was enrolled for (public: the names the appliance shows), for the password fallback. */
+export function machineInfoFile(home: string, applianceId: string, machineId: string): string {
+  return join(applianceDir(home, applianceId), `${machineId}.json`);
+}
+
+export interface MachineInfo {
+  readonly user: string;
+  readonly host: string;
+}
+
+export async function readMachineInfo(home: string, ref: Pick<ApplianceRepoRef, 'applianceId' | 'machineId'>): Promise<MachineInfo | null> {
+  try {
+    const o = JSON.parse(await readFile(machineInfoFile(home, ref.applianceId, ref.machineId), 'utf8')) as Partial<MachineInfo>;
+    return typeof o.user === 'string' && typeof o.host === 'string' ? { user: o.user, host: o.host } : null;
+  } catch {
+    return null;
+  }
+}
+
+export function spoolDir(home: string, machineId: string): string {
+  return join(home, 'spool', machineId);
+}
+
+/** Keychain account of POSTE_PRIV_AES. */
+export function posteAccount(machineId: string): string {
+  return `appliance-${machineId}-poste`;
+}
+
+/** Keychain account of the TLS private key (PKCS#8 DER). */
+export function tlsAccount(machineId: string): string {
+  return `appliance-${machineId}-tls`;
+}
+
+/** Writes a small public file atomically: temp file, fsync, rename. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') throw new HavreError('NOT_ENROLLED', {}, { cause: new HavreError('STORE_UNAVAILABLE', { path, reason: `${what} is missing` }) });
+    throw e;
+  }
+}
+
+/** The pinned CA of an enrolled machine, checked against the fingerprint in the home config. */
+export async function readPinnedCa(home: string, ref: Pick<ApplianceRepoRef, 'applianceId' | 'caFingerprint' | 'url'>): Promise<string> {
+  const pem = await readText(caFile(home, ref.applianceId), 'the appliance CA certificate');
+  if (pemFingerprint(pem) !== ref.caFingerprint) {
+    throw new HavreError('APPLIANCE_CERT_MISMATCH', { url: ref.url, reason: `${caFile(home, ref.applianceId)} is not the CA this machine pinned` });
+  }
+  return pem;
+}
+
+export async function readMachineCert(home: string, ref: Pick<ApplianceRepoRef, 'applianceId' | 'machineId'>): Promise<string> {
+  return readText(certFile(home, ref.applianceId, ref.machineId), 'this machine’s certificate');
+}

@@ -1,0 +1,1 @@
+export { ApplianceStore, type ApplianceStoreOptions } from './ApplianceStore.js';

@@ -1,0 +1,1 @@
+export { SpoolingStore, type SpoolPending, type DrainResult } from './SpoolingStore.js';
