@@ -31,7 +31,7 @@ import { Objects } from './domain/Objects.js';
 import { Sessions } from './domain/Sessions.js';
 import { Tokens } from './domain/Tokens.js';
 import { ApplianceError } from './errors/index.js';
-import { errnoCode } from './files/atomic.js';
+import { errnoCode } from '../src-main/engine/errors/index.js';
 import { listen, type AccessEntry, type Listening } from './http/server.js';
 import type { HttpServices } from './http/services.js';
 import { FsVault } from './vault/FsVault.js';

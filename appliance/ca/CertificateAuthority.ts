@@ -13,7 +13,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { certFingerprint } from '../../src-main/engine/appliance/protocol.js';
 import { ApplianceError } from '../errors/index.js';
-import { writeFileAtomic } from '../files/atomic.js';
+import { writeFileAtomic } from '../../src-main/engine/files/durable.js';
 import type * as X509Builder from './x509.js';
 import type { IssuedCertificate } from './x509.js';
 

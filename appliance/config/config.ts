@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MAX_OBJECT_BYTES, object, ProtocolViolation } from '../../src-main/engine/appliance/protocol.js';
 import { ApplianceError } from '../errors/index.js';
-import { errnoCode, writeFileAtomic } from '../files/atomic.js';
+import { errnoCode } from '../../src-main/engine/errors/index.js';
+import { writeFileAtomic } from '../../src-main/engine/files/durable.js';
 
 export const CONFIG_FILE = 'appliance.json';
 export const DEFAULT_PORT = 8443;

@@ -8,7 +8,8 @@ import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { OBJECT_KINDS, isObjectName, type ObjectKind } from '../../src-main/engine/store/index.js';
 import { ApplianceError } from '../errors/index.js';
-import { errnoCode, syncDir } from '../files/atomic.js';
+import { errnoCode } from '../../src-main/engine/errors/index.js';
+import { syncDir } from '../../src-main/engine/files/durable.js';
 import type { ByteRange, ObjectVault } from './ObjectVault.js';
 
 const MACHINE_ID = /^[0-9a-f]{32}$/;

@@ -1,8 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  heartbeatIfDue,
-  machineStatus,
   normaliseApplianceUrl,
   openMachineTarget,
   openSessionTarget,
@@ -10,8 +8,8 @@ import {
   resolvePinnedCa,
   throttleFor,
   type ClientTuning,
-  type MachineStatus,
   type MachineTarget,
+  withMachineRepository,
 } from '../engine/appliance/index.js';
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
 import { havreHome, isApplianceRef, readHomeConfig, type ApplianceRepoRef } from '../engine/home/homeConfig.js';
@@ -19,7 +17,7 @@ import { safeUserName } from '../engine/jobs/index.js';
 import { openOsKeychainOrReason, type Keychain } from '../engine/keychain/index.js';
 import { readConfig, Repository, withRepository, type Credentials } from '../engine/repo/index.js';
 import { FsStore, type Store } from '../engine/store/index.js';
-import type { SpoolingStore } from '../engine/store/spool/index.js';
+import type { DrainResult, SpoolingStore } from '../engine/store/spool/index.js';
 import { intOption } from './args.js';
 import { formatBytes, Output } from './output.js';
 import { promptHidden, readStdin } from './secrets.js';
@@ -168,31 +166,19 @@ export class CliContext {
       return this.withSessionRepo(fn, { url: ref.url, enrolled: ref, password, machine: ref.machineId, ...(user !== undefined ? { user } : {}) });
     }
     this.spool = t.store;
-    let status: MachineStatus | null = null;
     try {
-      await this.drain(t.store, 'start');
-      return await withRepository(t.store, { home: this.home, credentials: { source: t.source } }, async (repo) => {
+      return await withMachineRepository(t, this.home, (repo) => {
         this.warnDamaged(repo);
-        try {
-          return await fn(repo);
-        } finally {
-          status = machineStatus(repo);
-        }
-      }, lockPurpose);
+        return fn(repo);
+      }, lockPurpose, { onDrain: (r, when) => this.reportDrain(r, when) });
     } finally {
-      await this.drain(t.store, 'end').catch(() => undefined);
-      const pending = await t.store.pending().catch(() => undefined);
-      // The appliance hears from this machine after each backup, and every 3 hours otherwise.
-      if (status) await heartbeatIfDue(t, this.home, status, { force: lockPurpose === 'backup', ...(pending ? { spool: pending } : {}) });
       await this.reportSpool(t.store, ref.url).catch(() => undefined);
       this.spool = null;
       t.close();
     }
   }
 
-  private async drain(store: SpoolingStore, when: 'start' | 'end'): Promise<void> {
-    if ((await store.pending()).objects === 0) return;
-    const r = await store.drain();
+  private reportDrain(r: DrainResult, when: 'start' | 'end'): void {
     if (r.sent > 0) {
       this.out.warn(`Sent ${r.sent} object(s) (${formatBytes(r.bytes)}) that were waiting on this computer to the appliance.`,
         `${r.sent} objet(s) (${formatBytes(r.bytes)}) en attente sur cet ordinateur ont été envoyés à l’appliance.`);

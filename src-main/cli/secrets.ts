@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 
-/** Reads all of standard input (for --password-stdin), without its final line break. */
+/** Reads all of standard input (for --password-stdin and --admin-password-stdin), without its final line break. */
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);

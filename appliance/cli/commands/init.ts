@@ -5,7 +5,8 @@ import { CONFIG_FILE } from '../../config/config.js';
 import { ApplianceError } from '../../errors/index.js';
 import { dataDir, noMorePositionals, numberArg, parseCommand } from '../args.js';
 import { Output } from '../output.js';
-import { promptHidden, readStdin } from '../secrets.js';
+// Terminal helpers shared with the havre CLI: both are front-ends of the same engine.
+import { promptHidden, readStdin } from '../../../src-main/cli/secrets.js';
 
 async function adminPassword(values: { 'admin-password-stdin'?: boolean }, out: Output): Promise<string> {
   if (values['admin-password-stdin']) return readStdin();

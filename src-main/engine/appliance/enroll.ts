@@ -12,7 +12,7 @@ import { ApplianceStore } from '../store/appliance/ApplianceStore.js';
 import { objectName } from '../store/index.js';
 import { SpoolingStore } from '../store/spool/SpoolingStore.js';
 import { ApplianceClient, normaliseApplianceUrl, type ApplianceClientOptions } from './ApplianceClient.js';
-import { caFile, certFile, machineInfoFile, posteAccount, spoolDir, tlsAccount, writeFileAtomic } from './localFiles.js';
+import { caFile, certFile, machineInfoFile, posteAccount, spoolDir, tlsAccount, writePublicFile } from './localFiles.js';
 import { fetchPinnedCa } from './pinning.js';
 import { label, parseToken, PROTOCOL_VERSION, ProtocolViolation } from './protocol.js';
 import { certificateMatchesKey, createTlsIdentity } from './tlsIdentity.js';
@@ -106,9 +106,9 @@ export async function enrollMachine(opts: EnrollOptions): Promise<EnrollResult> 
 
     await opts.keychain.setSecret(posteAccount(res.machineId), posteSealed);
     await opts.keychain.setSecret(tlsAccount(res.machineId), tls.privateKey);
-    await writeFileAtomic(caFile(opts.home, res.applianceId), ca);
-    await writeFileAtomic(certFile(opts.home, res.applianceId, res.machineId), res.certificate);
-    await writeFileAtomic(machineInfoFile(opts.home, res.applianceId, res.machineId), `${JSON.stringify({ user, host })}\n`);
+    await writePublicFile(caFile(opts.home, res.applianceId), ca);
+    await writePublicFile(certFile(opts.home, res.applianceId, res.machineId), res.certificate);
+    await writePublicFile(machineInfoFile(opts.home, res.applianceId, res.machineId), `${JSON.stringify({ user, host })}\n`);
 
     // The repository's config object, through the machine's own identity; if the appliance went
     // away in between, it waits in the spool like any other write.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Repository } from '../repo/index.js';
 import type { SpoolPending } from '../store/spool/index.js';
 import { VERSION } from '../version.js';
-import { applianceDir, writeFileAtomic } from './localFiles.js';
+import { applianceDir, writePublicFile } from './localFiles.js';
 import type { MachineTarget } from './openApplianceRepo.js';
 import { HEARTBEAT_SECONDS } from './protocol.js';
 
@@ -42,7 +42,7 @@ export async function heartbeatIfDue(t: MachineTarget, home: string, status: Mac
       status: { client: `havre ${VERSION}`, ...(status ?? {}), ...(opts.spool ? { waiting: { objects: opts.spool.objects, bytes: opts.spool.bytes, since: opts.spool.since } } : {}) },
       config: { platform: process.platform },
     });
-    await writeFileAtomic(stampFile(home, t), `${JSON.stringify({ time: now, nextSeconds: r.nextSeconds })}\n`);
+    await writePublicFile(stampFile(home, t), `${JSON.stringify({ time: now, nextSeconds: r.nextSeconds })}\n`);
     return true;
   } catch {
     return false; // the next command tries again

@@ -10,3 +10,4 @@ export { machineSecretSource, UserSecretSource, AdminSecretSource, chooseMachine
 export { openMachineTarget, openSessionTarget, resolvePinnedCa, type MachineTarget, type SessionTarget, type SessionOptions, type ClientTuning } from './openApplianceRepo.js';
 export { caFile, certFile, spoolDir, posteAccount, tlsAccount, readMachineInfo, type MachineInfo } from './localFiles.js';
 export { heartbeatIfDue, machineStatus, type MachineStatus } from './heartbeat.js';
+export { withMachineRepository, type MachineRunHooks } from './withMachineRepository.js';

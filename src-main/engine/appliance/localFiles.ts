@@ -1,10 +1,9 @@
 // Where an enrolled machine keeps what it needs to reach its appliance. Public material only goes to
 // disk (the CA and the machine certificate, in Havre's home); the two private items go to the OS
 // keychain: POSTE_PRIV_AES and the TLS private key (DESIGN.md §3).
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../files/durable.js';
 import { HavreError, errnoCode } from '../errors/index.js';
 import type { ApplianceRepoRef } from '../home/homeConfig.js';
 import { pemFingerprint } from './pinning.js';
@@ -54,23 +53,10 @@ export function tlsAccount(machineId: string): string {
   return `appliance-${machineId}-tls`;
 }
 
-/** Writes a small public file atomically: temp file, fsync, rename. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+/** Writes a small public file (a certificate, the machine's names) durably. */
+export async function writePublicFile(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, text, 0o644);
 }
 
 async function readText(path: string, what: string): Promise<string> {

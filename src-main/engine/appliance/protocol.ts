@@ -2,7 +2,7 @@
 // the strict parsers both sides use on what they receive. Pure data, no I/O: the client
 // (engine/appliance) and the reference server (appliance/) import the same definitions.
 import { createHash } from 'node:crypto';
-import type { PasswordWrap } from '../crypto/index.js';
+import type { EscrowRecord, PasswordWrap } from '../crypto/index.js';
 import { checkPasswordWrap, decodeBase64Strict, RSA_BITS, rsaPublicKeyBits } from '../crypto/index.js';
 import { isHavreError } from '../errors/index.js';
 import { OBJECT_KINDS, type ObjectKind } from '../store/index.js';
@@ -79,17 +79,8 @@ export interface AdminKeyResponse {
   readonly publicKey: string;
 }
 
-/** What the appliance keeps for a machine (DESIGN.md §3). All b64; wrapped SECRETs are RSA-OAEP. */
-export interface EscrowKeys {
-  readonly repoId: string;
-  readonly userPublicKey: string;
-  readonly postePublicKey: string;
-  readonly secretAdmin: string;
-  readonly secretUser: string;
-  readonly secretPoste: string;
-  /** USER_PRIV_AES */
-  readonly userPrivateKey: { readonly wrap: PasswordWrap; readonly sealed: string };
-}
+/** What the appliance keeps for a machine (DESIGN.md §3): made by createEscrow on the workstation. */
+export type EscrowKeys = EscrowRecord;
 
 /** POST /v1/enroll */
 export interface EnrollRequest {
@@ -333,7 +324,8 @@ function wrappedSecret(v: unknown, where: string, publicKey: string): string {
   return b64(v, where, Math.ceil(bits / 8));
 }
 
-function passwordWrap(v: unknown, where: string): PasswordWrap {
+/** A scrypt wrap as checkPasswordWrap accepts it, as a ProtocolViolation otherwise; a clean copy. */
+export function passwordWrap(v: unknown, where: string): PasswordWrap {
   try {
     checkPasswordWrap(v, where);
   } catch (e) {

@@ -2,10 +2,9 @@
 // get a clear APPLIANCE_ERROR out of the client, never a TypeError deep in the engine: every member
 // the client reads is checked here for type, format and size. Members the client does not know are
 // ignored (a newer appliance may add some); the server's own strict parsers refuse them instead.
-import { checkPasswordWrap, type PasswordWrap } from '../crypto/index.js';
-import { isHavreError } from '../errors/index.js';
 import { isObjectName } from '../store/index.js';
 import {
+  passwordWrap,
   b64,
   hash64,
   hexId,
@@ -53,17 +52,6 @@ function int(v: unknown, where: string, min = 0, max = Number.MAX_SAFE_INTEGER):
 function bool(v: unknown, where: string): boolean {
   if (typeof v !== 'boolean') throw new ProtocolViolation(`${where} is not a boolean`);
   return v;
-}
-
-function wrapOf(v: unknown, where: string): PasswordWrap {
-  try {
-    checkPasswordWrap(v, where);
-  } catch (e) {
-    if (isHavreError(e)) throw new ProtocolViolation(String(e.params.reason ?? e.message));
-    throw e;
-  }
-  const { N, r, p, salt } = v as PasswordWrap;
-  return { alg: 'scrypt', N, r, p, salt };
 }
 
 /** A 32-byte key in base64 (BEEMO_AES). */
@@ -120,10 +108,10 @@ function array(v: unknown, where: string, max: number): unknown[] {
 export function parseAuthParams(v: unknown, role: 'user' | 'admin'): AuthParamsResponse {
   const o = members(v, 'authParams', ['role']);
   if (o.role !== role) throw new ProtocolViolation(`authParams.role is not "${role}"`);
-  if (role === 'admin') return { role, wrap: wrapOf(o.wrap, 'authParams.wrap') };
+  if (role === 'admin') return { role, wrap: passwordWrap(o.wrap, 'authParams.wrap') };
   const machines = array(o.machines, 'authParams.machines', 10_000).map((m, i) => {
     const where = `authParams.machines[${i}]`;
-    return { ...parseMachineSummary(m, where), wrap: wrapOf(members(m, where, ['wrap']).wrap, `${where}.wrap`) };
+    return { ...parseMachineSummary(m, where), wrap: passwordWrap(members(m, where, ['wrap']).wrap, `${where}.wrap`) };
   });
   return { role, machines };
 }

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CancelResult, EngineApi, EngineEvent, EngineStatus, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobSummary, RestoreRequest,
   SnapshotLsRequest, SnapshotSummary, TreeEntry } from '../../ipc/contract.js';
-import { heartbeatIfDue, machineStatus, type MachineStatus } from '../appliance/heartbeat.js';
+import { withMachineRepository } from '../appliance/withMachineRepository.js';
 import { openMachineTarget, type MachineTarget } from '../appliance/openApplianceRepo.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { isApplianceRef, readHomeConfig, repoLocation, type ApplianceRepoRef } from '../home/homeConfig.js';
@@ -164,23 +164,7 @@ export class EngineService implements EngineApi {
       this.appliance = await openMachineTarget(this.home, ref, cred.keychain ?? null, { cache: true,
         ...(cred.keychainUnavailableReason !== undefined ? { keychainReason: cred.keychainUnavailableReason } : {}) });
     }
-    const target = this.appliance;
-    const { store, source } = target;
-    await store.drain();
-    let status: MachineStatus | null = null;
-    try {
-      return await withRepository(store, { home: this.home, credentials: { source } }, async (repo) => {
-        try {
-          return await fn(repo);
-        } finally {
-          status = machineStatus(repo);
-        }
-      }, lockPurpose);
-    } finally {
-      await store.drain().catch(() => undefined);
-      // After each backup, and every 3 hours otherwise, the appliance hears from this machine.
-      if (status) await heartbeatIfDue(target, this.home, status, { force: lockPurpose === 'backup' });
-    }
+    return withMachineRepository(this.appliance, this.home, fn, lockPurpose);
   }
 }
 

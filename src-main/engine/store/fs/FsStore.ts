@@ -6,6 +6,7 @@ import { HavreError, errnoCode } from '../../errors/index.js';
 import { assertObjectName, isObjectName } from '../objectName.js';
 import { OBJECT_KINDS, type ByteRange, type ObjectInfo, type ObjectKind, type Store } from '../Store.js';
 import { fsError } from './fsError.js';
+import { syncDir } from '../../files/durable.js';
 
 /**
  * A repository in a local folder, USB drive or NAS mount: `<root>/<kind>/<name>`, packs fanned out
@@ -196,17 +197,5 @@ export class FsStore implements Store {
     } catch {
       throw new HavreError('STORE_UNAVAILABLE', { path: this.root, reason: 'the repository folder is gone' });
     }
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch (e) {
-    // Some file systems (e.g. certain network mounts) refuse fsync on folders; the rename stands.
-    if (errnoCode(e) !== 'EINVAL' && errnoCode(e) !== 'EISDIR') throw e;
-  } finally {
-    await fh.close();
   }
 }

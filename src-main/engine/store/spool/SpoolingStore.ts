@@ -14,6 +14,7 @@ import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from '
 import { join } from 'node:path';
 import { HavreError, errnoCode, isHavreError } from '../../errors/index.js';
 import { fsError } from '../fs/fsError.js';
+import { syncDir } from '../../files/durable.js';
 import { assertObjectName, isObjectName, objectName } from '../objectName.js';
 import type { ByteRange, ObjectInfo, ObjectKind, Store } from '../Store.js';
 import { entryFileName, MAX_SEQ, parseEntryFileName, spoolState, type SpoolEntry, type SpoolOp } from './spoolEntry.js';
@@ -403,16 +404,3 @@ export class SpoolingStore implements Store {
     return [{ name: names[0]!, size: bytes.length }];
   }
 }
-
-async function syncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(dir, 'r');
-    await fh.sync();
-  } catch (e) {
-    if (errnoCode(e) !== 'EINVAL' && errnoCode(e) !== 'EISDIR' && errnoCode(e) !== 'EPERM') throw e;
-  } finally {
-    await fh?.close();
-  }
-}
-
