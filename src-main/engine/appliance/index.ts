@@ -11,3 +11,4 @@ export { openMachineTarget, openSessionTarget, resolvePinnedCa, type MachineTarg
 export { caFile, certFile, spoolDir, posteAccount, tlsAccount, readMachineInfo, type MachineInfo } from './localFiles.js';
 export { heartbeatIfDue, machineStatus, type MachineStatus } from './heartbeat.js';
 export { withMachineRepository, type MachineRunHooks } from './withMachineRepository.js';
+export { eventsFile, recordEvent, pushEvents } from './eventOutbox.js';

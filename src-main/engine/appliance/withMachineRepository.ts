@@ -1,14 +1,31 @@
 // One run against this machine's repository on its appliance, for the CLI and the desktop engine
 // alike: what waits in the spool is sent first and last, and the appliance hears from the machine
-// after each backup (and every 3 hours otherwise).
+// after each backup (and every 3 hours otherwise); every write job adds an event to its chain.
+import { isHavreError } from '../errors/index.js';
 import { withRepository, type Repository } from '../repo/index.js';
 import type { DrainResult } from '../store/spool/index.js';
 import { heartbeatIfDue, machineStatus, type MachineStatus } from './heartbeat.js';
+import { pushEvents, recordEvent } from './eventOutbox.js';
 import type { MachineTarget } from './openApplianceRepo.js';
 
 export interface MachineRunHooks {
   /** Called after each drain that had something to send (the caller says what was sent or dropped). */
   readonly onDrain?: (result: DrainResult, when: 'start' | 'end') => void;
+}
+
+/** Best effort: an event that cannot be recorded or sent never fails the job it reports. */
+async function reportJob(target: MachineTarget, home: string, job: string, status: MachineStatus, failure: unknown): Promise<void> {
+  try {
+    await recordEvent(home, target.ref, `job.${failure === null ? 'done' : 'failed'}`, {
+      job,
+      snapshots: status.snapshots,
+      ...(status.lastBackup ? { lastSnapshot: status.lastBackup.snapshot } : {}),
+      ...(failure !== null ? { error: isHavreError(failure) ? failure.code : 'INTERNAL' } : {}),
+    });
+    await pushEvents(home, target.ref, target.client);
+  } catch {
+    // Kept locally; the next job sends it.
+  }
 }
 
 async function drainIfWaiting(target: MachineTarget): Promise<DrainResult | null> {
@@ -23,10 +40,16 @@ export async function withMachineRepository<T>(target: MachineTarget, home: stri
   let status: MachineStatus | null = null;
   try {
     return await withRepository(target.store, { home, credentials: { source: target.source } }, async (repo) => {
+      let failure: unknown = null;
       try {
         return await fn(repo);
+      } catch (e) {
+        failure = e;
+        throw e;
       } finally {
         status = machineStatus(repo);
+        // Write jobs leave an event in the machine's chain, under the lock that orders them.
+        if (lockPurpose) await reportJob(target, home, lockPurpose, status, failure);
       }
     }, lockPurpose);
   } finally {
