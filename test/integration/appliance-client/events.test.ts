@@ -9,6 +9,7 @@ import { GENESIS_HASH, eventHash, type ChainedEvent } from '../../../src-main/en
 import type { ApplianceRepoRef } from '../../../src-main/engine/home/homeConfig.js';
 import { runBackup } from '../../../src-main/engine/jobs/index.js';
 import { memoryKeychain } from '../../../src-main/engine/keychain/index.js';
+import type { StoredEvent } from '../../../appliance/domain/EventLog.js';
 import { FAST_RETRY, initAppliance, makeSource, startInProcess, tempRoot, USER_PASSWORD, type RunningAppliance } from './helpers.js';
 
 const tmp = tempRoot('havre-appl-events-');
@@ -27,7 +28,7 @@ async function backup(): Promise<void> {
   await withMachineRepository(target, home, (repo) => runBackup(repo, { paths: [src], home }), 'backup');
 }
 
-function stored(): { seq: number; type: string; chainOk: boolean; data: Record<string, unknown>; prev: string; hash: string }[] {
+function stored(): StoredEvent[] {
   return appl.app!.events.list({ machineId: ref.machineId }).slice().sort((a, b) => a.seq - b.seq || a.received.localeCompare(b.received));
 }
 
