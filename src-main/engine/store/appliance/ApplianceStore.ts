@@ -4,7 +4,6 @@
 import type { ApplianceClient } from '../../appliance/ApplianceClient.js';
 import { HavreError, isHavreError } from '../../errors/index.js';
 import type { ByteRange, ObjectInfo, ObjectKind, Store } from '../Store.js';
-import { ReadWindows } from './ReadWindows.js';
 
 export interface ApplianceStoreOptions {
   /** A session store: reads only, and says so before the server has to. */
@@ -13,7 +12,6 @@ export interface ApplianceStoreOptions {
 
 export class ApplianceStore implements Store {
   readonly location: string;
-  private readonly packReads = new ReadWindows((name, range) => this.client.getObject(this.machineId, 'data', name, range));
 
   constructor(
     private readonly client: ApplianceClient,
@@ -33,7 +31,6 @@ export class ApplianceStore implements Store {
   }
 
   get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
-    if (kind === 'data' && range) return this.packReads.read(name, range);
     return this.client.getObject(this.machineId, kind, name, range);
   }
 
