@@ -22,16 +22,8 @@ export class Output {
   }
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
+// One way to print sizes across both CLIs.
+export { formatBytes } from '../../src-main/cli/output.js';
 
 /** Left-aligned columns; the header row first. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {

@@ -31,13 +31,7 @@ export interface MachineRecord {
 }
 
 /** What the administrator sees of a machine: no key material. */
-export interface MachineInfo {
-  readonly machineId: string;
-  readonly host: string;
-  readonly user: string;
-  readonly enrolled: string;
-  readonly lastSeen: string | null;
-  readonly revoked: boolean;
+export interface MachineInfo extends MachineSummary {
   readonly revokedAt: string | null;
   readonly repoId: string;
   readonly quotaBytes: number | null;

@@ -7,22 +7,27 @@ import { runMeasured } from '../lib/proc.js';
 import { capture } from './exec.js';
 import type { ToolContext, ToolRunner } from './types.js';
 
-export function havreRunner(ctx: ToolContext): ToolRunner {
+/**
+ * Runs `havre ARGS` measured, with Havre's home in the run state. Without `keychain`, the OS
+ * keychain is off (the fs runner's setting); the appliance runner needs it for the machine's keys.
+ */
+export function havreCommand(ctx: ToolContext, opts: { keychain: boolean }): (args: string[]) => ReturnType<typeof runMeasured> {
+  const bin = join(ctx.root, 'bin', 'havre.js');
+  const env: NodeJS.ProcessEnv = { ...process.env, HAVRE_HOME: join(ctx.stateDir, 'home'), HAVRE_PASSWORD: ctx.password };
+  if (opts.keychain) delete env.HAVRE_KEYCHAIN;
+  else env.HAVRE_KEYCHAIN = 'none';
+  return (args) => runMeasured(process.execPath, [bin, ...args], { env, cwd: ctx.root, timeoutMs: ctx.timeoutMs, label: `havre ${args.join(' ')}` });
+}
+
+export function havreRunner(ctx: ToolContext, opts: { keychain: boolean } = { keychain: false }): ToolRunner {
   let repo = '';
   const bin = join(ctx.root, 'bin', 'havre.js');
-  const env = (): NodeJS.ProcessEnv => ({
-    ...process.env,
-    HAVRE_HOME: join(ctx.stateDir, 'home'),
-    HAVRE_PASSWORD: ctx.password,
-    HAVRE_KEYCHAIN: 'none',
-  });
-  const run = (args: string[]): ReturnType<typeof runMeasured> =>
-    runMeasured(process.execPath, [bin, ...args], { env: env(), cwd: ctx.root, timeoutMs: ctx.timeoutMs, label: `havre ${args.join(' ')}` });
+  const run = havreCommand(ctx, opts);
   return {
     name: 'havre',
     settings: ['all defaults of the CLI (`init --repo`, `backup`, `restore latest --target`), fs store, no keychain (`HAVRE_KEYCHAIN=none`)'],
     async version() {
-      const r = await capture(process.execPath, [bin, '--version'], env(), ctx.root);
+      const r = await capture(process.execPath, [bin, '--version'], process.env, ctx.root);
       if (r.ok && r.out.trim()) return firstLine(r.out);
       try {
         const pkg = JSON.parse(readFileSync(join(ctx.root, 'package.json'), 'utf8')) as { version?: string };

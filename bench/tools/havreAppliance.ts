@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { runMeasured, type ProcResult } from '../lib/proc.js';
+import type { ProcResult } from '../lib/proc.js';
 import { capture } from './exec.js';
-import { havreRunner } from './havre.js';
+import { havreCommand, havreRunner } from './havre.js';
 import type { ToolContext, ToolRunner } from './types.js';
 
 function freePort(): Promise<number> {
@@ -56,17 +56,12 @@ function setupFailure(reason: string): ProcResult {
 }
 
 export function havreApplianceRunner(ctx: ToolContext): ToolRunner {
-  const base = havreRunner(ctx);
-  const bin = join(ctx.root, 'bin', 'havre.js');
+  // The machine's keys go to the OS keychain: the bench runs inside scripts/with-keyring.sh.
+  const base = havreRunner(ctx, { keychain: true });
+  const run = havreCommand(ctx, { keychain: true });
   const applianceBin = join(ctx.root, 'bin', 'havre-appliance.js');
   let data = '';
   let server: ChildProcess | null = null;
-  // The machine's keys go to the OS keychain: the bench runs inside scripts/with-keyring.sh.
-  const env = (): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, HAVRE_HOME: join(ctx.stateDir, 'home'), HAVRE_PASSWORD: ctx.password };
-    delete e.HAVRE_KEYCHAIN;
-    return e;
-  };
   const applianceEnv = (): NodeJS.ProcessEnv => ({ ...process.env, HAVRE_APPLIANCE_ADMIN_PASSWORD: ctx.password });
   const setUp = async (): Promise<{ token: string; port: number }> => {
     if (!process.env.DBUS_SESSION_BUS_ADDRESS) throw new Error('needs an OS keychain: run the bench under scripts/with-keyring.sh (npm run bench does)');
@@ -80,8 +75,6 @@ export function havreApplianceRunner(ctx: ToolContext): ToolRunner {
     if (!tok.ok) throw new Error(`havre-appliance tokens create failed: ${tok.err.slice(-500)}`);
     return { token: (JSON.parse(tok.out) as { token: string }).token, port };
   };
-  const run = (args: string[]): ReturnType<typeof runMeasured> =>
-    runMeasured(process.execPath, [bin, ...args], { env: env(), cwd: ctx.root, timeoutMs: ctx.timeoutMs, label: `havre ${args.join(' ')}` });
 
   return {
     ...base,
@@ -101,15 +94,6 @@ export function havreApplianceRunner(ctx: ToolContext): ToolRunner {
         return setupFailure(e instanceof Error ? e.message : String(e));
       }
       return run(['enroll', '--appliance', `https://127.0.0.1:${port}`, '--token', token, '--json']);
-    },
-    backup(src) {
-      return run(['backup', src, '--json']);
-    },
-    noopBackup(src) {
-      return run(['backup', src, '--json']);
-    },
-    restore(target) {
-      return run(['restore', 'latest', '--target', target, '--json']);
     },
     repoDir: () => data,
     async close() {

@@ -23,8 +23,13 @@ export function runHavre(args: string[], env: Record<string, string>, opts: { in
     if (v) base[k] = v;
   }
   const [cmd, argv] = opts.user ? ['runuser', ['-u', opts.user, '--', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+  return runCommand(cmd, argv, { ...base, ...env }, opts.input ?? '');
+}
+
+/** Runs a command to completion from the project root, with exactly `env`, feeding it `input`. */
+export function runCommand(cmd: string, argv: readonly string[], env: Record<string, string>, input = ''): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });
+    const child = spawn(cmd, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -39,6 +44,6 @@ export function runHavre(args: string[], env: Record<string, string>, opts: { in
         }
       } }),
     );
-    child.stdin.end(opts.input ?? '');
+    child.stdin.end(input);
   });
 }

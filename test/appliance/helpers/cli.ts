@@ -5,6 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCommand, type CliRun } from '../../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'bin/havre-appliance.js');
@@ -22,12 +23,6 @@ function newestSource(dir: string): number {
 
 export const cliMode: 'built' | 'source' = existsSync(BUILT) && statSync(BUILT).mtimeMs >= newestSource(join(ROOT, 'appliance')) ? 'built' : 'source';
 
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  json<T = Record<string, unknown>>(): T;
-}
 
 function command(args: string[]): [string, string[]] {
   return cliMode === 'built' ? [process.execPath, [BIN, ...args]] : [TSX, [SOURCE, ...args]];
@@ -43,27 +38,5 @@ export function spawnAppliance(args: string[], env: Record<string, string> = {})
 
 export function runAppliance(args: string[], env: Record<string, string> = {}, input = ''): Promise<CliRun> {
   const [cmd, argv] = command(args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { env: { ...BASE_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        json: <T>() => {
-          try {
-            return JSON.parse(stdout) as T;
-          } catch {
-            throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
-      }),
-    );
-    child.stdin.end(input);
-  });
+  return runCommand(cmd, argv, { ...BASE_ENV, ...env }, input);
 }
