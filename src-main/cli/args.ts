@@ -10,6 +10,9 @@ export const GLOBAL_OPTIONS = {
   // Bandwidth limits for an appliance repository, in KiB/s (0 or absent: unlimited).
   'limit-upload': { type: 'string' },
   'limit-download': { type: 'string' },
+  // Read from one target only (snapshots, ls, restore, verify): `havre target list` names them.
+  // Restore's --target is where files go (as in restic), so reading commands also take --from.
+  from: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Reading an appliance repository with a password, from any computer (snapshots, ls, restore, machines). */
@@ -35,4 +38,14 @@ export function intOption(value: string | undefined, name: string, min = 0): num
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new HavreError('USAGE', { detail: `--${name} needs a whole number ≥ ${min}, not “${value}”` });
   return n;
+}
+
+/** `--target NAME` of the reading commands that have no other --target (snapshots, ls, verify). */
+export const TARGET_OPTION = { target: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+/** The target to read from: --from, or --target where it means that. */
+export function readFrom(values: { from?: string | undefined; target?: string | undefined }): { from?: string } {
+  const from = values.from ?? values.target;
+  if (values.from !== undefined && values.target !== undefined && values.from !== values.target) throw new HavreError('USAGE', { detail: '--from and --target name different targets' });
+  return from !== undefined ? { from } : {};
 }

@@ -2,22 +2,21 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   normaliseApplianceUrl,
-  openMachineTarget,
   openSessionTarget,
   readMachineInfo,
   resolvePinnedCa,
-  throttleFor,
   type ClientTuning,
   type MachineTarget,
-  withMachineRepository,
 } from '../engine/appliance/index.js';
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
-import { havreHome, isApplianceRef, readHomeConfig, type ApplianceRepoRef } from '../engine/home/homeConfig.js';
+import { throttleFor } from '../engine/net/index.js';
+import { havreHome, isApplianceRef, isS3Ref, readHomeConfig, type ApplianceRepoRef, type HomeConfig, type S3TargetRef } from '../engine/home/homeConfig.js';
 import { safeUserName } from '../engine/jobs/index.js';
 import { openOsKeychainOrReason, type Keychain } from '../engine/keychain/index.js';
 import { readConfig, Repository, withRepository, type Credentials } from '../engine/repo/index.js';
 import { FsStore, type Store } from '../engine/store/index.js';
 import type { DrainResult, SpoolingStore } from '../engine/store/spool/index.js';
+import { openTargets, withTargets, type CatchUpResult, type OpenedTargets, type TargetRunHooks } from '../engine/targets/index.js';
 import { intOption } from './args.js';
 import { formatBytes, Output } from './output.js';
 import { promptHidden, readStdin } from './secrets.js';
@@ -35,10 +34,13 @@ export interface GlobalFlags {
   readonly 'ca-fingerprint'?: string | undefined;
   readonly user?: string | undefined;
   readonly machine?: string | undefined;
+  /** Read from this target only (snapshots, ls, restore, verify). */
+  readonly from?: string | undefined;
 }
 
-/** Where the repository is: a folder, or this machine's repository on its appliance. */
-export type RepoTarget = { readonly kind: 'fs'; readonly path: string } | { readonly kind: 'appliance'; readonly ref: ApplianceRepoRef };
+/** Where the repository is: a folder, this machine's repository on its appliance, or a bucket. */
+export type RepoTarget = { readonly kind: 'fs'; readonly path: string } | { readonly kind: 'appliance'; readonly ref: ApplianceRepoRef }
+  | { readonly kind: 's3'; readonly ref: S3TargetRef };
 
 /** What every command needs: where Havre's home is, how to print, and how to open the repository. */
 export class CliContext {
@@ -55,20 +57,21 @@ export class CliContext {
     if (this.flags.repo) return { kind: 'fs', path: resolve(this.flags.repo) };
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
-    return isApplianceRef(cfg.repo) ? { kind: 'appliance', ref: cfg.repo } : { kind: 'fs', path: cfg.repo.path };
+    if (isApplianceRef(cfg.repo)) return { kind: 'appliance', ref: cfg.repo };
+    return isS3Ref(cfg.repo) ? { kind: 's3', ref: cfg.repo } : { kind: 'fs', path: cfg.repo.path };
   }
 
   /** The folder of an fs repository (commands that only make sense on one). */
   async repoPath(): Promise<string> {
     const t = await this.target();
-    if (t.kind === 'appliance') throw new HavreError('USAGE', { detail: 'this command works on a repository folder, not on an appliance' });
+    if (t.kind !== 'fs') throw new HavreError('USAGE', { detail: 'this command works on a repository folder, not on an appliance or a bucket' });
     return t.path;
   }
 
   /** Deletes this machine's catalog of the configured repository (it is only a cache). */
   async deleteCatalog(): Promise<void> {
     const t = await this.target();
-    const repoId = t.kind === 'appliance' ? t.ref.repoId : (await readConfig(await FsStore.open(t.path))).config.repoId;
+    const repoId = t.kind !== 'fs' ? t.ref.repoId : (await readConfig(await FsStore.open(t.path))).config.repoId;
     const file = Repository.catalogFile(this.home, repoId);
     for (const suffix of ['', '-wal', '-shm']) await rm(file + suffix, { force: true });
   }
@@ -124,24 +127,79 @@ export class CliContext {
       if (lockPurpose) throw new HavreError('USAGE', { detail: '--as reads backups (snapshots, ls, restore, machines); it cannot change them' });
       return this.withSessionRepo(fn);
     }
-    const target = await this.target();
-    if (target.kind === 'appliance') return this.withMachineRepo(target.ref, fn, lockPurpose);
-    const store = await FsStore.open(target.path);
-    await readConfig(store); // "not a repository" before asking for any secret
-    const credentials = await this.credentials();
+    if (this.flags.from !== undefined && lockPurpose) throw new HavreError('USAGE', { detail: '--from/--target reads from one target (snapshots, ls, restore, verify); backups go to every target' });
     const run = (repo: Repository): Promise<T> => {
       this.warnDamaged(repo);
+      this.warnListedFrom();
       return fn(repo);
     };
+    if (this.flags.repo) {
+      // A folder named on the command line: that repository alone, none of the configured copies.
+      const store = await FsStore.open(resolve(this.flags.repo));
+      await readConfig(store); // "not a repository" before asking for any secret
+      return this.withPasswordFallback((credentials) => withRepository(store, { home: this.home, credentials }, run, lockPurpose));
+    }
+    const cfg = await readHomeConfig(this.home);
+    if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
+    if (isApplianceRef(cfg.repo)) return this.withMachineRepo(cfg, cfg.repo, run, lockPurpose);
+    const opened = await this.openTargets(cfg, lockPurpose);
     try {
-      return await withRepository(store, { home: this.home, credentials }, run, lockPurpose);
+      await readConfig(opened.set);
+      return await this.withPasswordFallback((credentials) => withTargets(opened, { home: this.home, credentials }, run, lockPurpose, this.runHooks()));
+    } finally {
+      opened.close();
+    }
+  }
+
+  /** The keychain had no entry for this repository: on a terminal, the password still works. */
+  private async withPasswordFallback<T>(run: (credentials: Credentials) => Promise<T>): Promise<T> {
+    try {
+      return await run(await this.credentials());
     } catch (e) {
-      // The keychain had no entry for this repository: on a terminal, the password still works.
-      if (isHavreError(e, 'KEYCHAIN_ENTRY_MISSING') && process.stdin.isTTY) {
-        const password = await promptHidden(this.out.t('Password: ', 'Mot de passe : '));
-        return withRepository(store, { home: this.home, credentials: { password } }, run, lockPurpose);
-      }
+      if (isHavreError(e, 'KEYCHAIN_ENTRY_MISSING') && process.stdin.isTTY) return run({ password: await promptHidden(this.out.t('Password: ', 'Mot de passe : ')) });
       throw e;
+    }
+  }
+
+  private async openTargets(cfg: HomeConfig, lockPurpose: string | undefined): Promise<OpenedTargets> {
+    const { keychain, reason } = await this.keychain();
+    this.targetsOpened = await openTargets(cfg, { home: this.home, keychain, ...(reason !== undefined ? { keychainReason: reason } : {}), tuning: this.tuning(),
+      forReading: lockPurpose === undefined, ...(this.flags.from !== undefined ? { only: this.flags.from } : {}) });
+    return this.targetsOpened;
+  }
+
+  /** The targets open in withRepo, if any (commands report on their copies). */
+  targetsOpened: OpenedTargets | null = null;
+  /** What each copy received after the last write job. */
+  catchUpResults: readonly CatchUpResult[] = [];
+
+  private runHooks(): TargetRunHooks {
+    return { onDrain: (r, when) => this.reportDrain(r, when), onCatchUp: (results) => this.reportCatchUp(results) };
+  }
+
+  private warnListedFrom(): void {
+    const set = this.targetsOpened?.set;
+    if (!set || set.listedFrom === set.primary.name) return;
+    const why = set.awayTargets().get(set.primary.name);
+    const reason = isHavreError(why) ? why.userMessage(this.out.lang) : '';
+    this.out.warn(`${set.primary.name} cannot be reached; reading from ${set.listedFrom}. ${reason}`,
+      `${set.primary.name} est injoignable ; lecture depuis ${set.listedFrom}. ${reason}`);
+  }
+
+  /** After a write job: each copy is up to date, or what waits for it and why. */
+  private reportCatchUp(results: readonly CatchUpResult[]): void {
+    this.catchUpResults = results;
+    for (const r of results) {
+      if (r.error) {
+        this.out.warn(`The copy on ${r.target} is behind: ${r.pending} object(s) (${formatBytes(r.pendingBytes)}) wait on this computer's list and will be sent at the next run. ${r.error.userMessage('en')}`,
+          `La copie sur ${r.target} est en retard : ${r.pending} objet(s) (${formatBytes(r.pendingBytes)}) restent à envoyer au prochain lancement. ${r.error.userMessage('fr')}`);
+      } else if (r.unreadable > 0) {
+        this.out.warn(`Warning: ${r.unreadable} object(s) could not be read intact for the copy on ${r.target}. Run havre verify.`,
+          `Attention : ${r.unreadable} objet(s) n’ont pas pu être lus intacts pour la copie sur ${r.target}. Lancez havre verify.`);
+      } else if (r.sent > 0) {
+        this.out.warn(`Copy on ${r.target}: ${r.sent} object(s) sent (${formatBytes(r.bytes)}); up to date.`,
+          `Copie sur ${r.target} : ${r.sent} objet(s) envoyé(s) (${formatBytes(r.bytes)}) ; à jour.`);
+      }
     }
   }
 
@@ -151,11 +209,10 @@ export class CliContext {
    * This machine's repository on its appliance: waiting writes are sent first and last, and what
    * still waits is said plainly. Without the keychain entries, a password reads (a user session).
    */
-  private async withMachineRepo<T>(ref: ApplianceRepoRef, fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
-    const { keychain, reason } = await this.keychain();
-    let t: MachineTarget;
+  private async withMachineRepo<T>(cfg: HomeConfig, ref: ApplianceRepoRef, fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
+    let opened: OpenedTargets;
     try {
-      t = await openMachineTarget(this.home, ref, keychain, { ...(reason !== undefined ? { keychainReason: reason } : {}), tuning: this.tuning() });
+      opened = await this.openTargets(cfg, lockPurpose);
     } catch (e) {
       const noKey = isHavreError(e, 'KEYCHAIN_ENTRY_MISSING') || isHavreError(e, 'NO_KEYCHAIN');
       if (!noKey || lockPurpose) throw e;
@@ -165,16 +222,14 @@ export class CliContext {
       const user = (await readMachineInfo(this.home, ref))?.user;
       return this.withSessionRepo(fn, { url: ref.url, enrolled: ref, password, machine: ref.machineId, ...(user !== undefined ? { user } : {}) });
     }
-    this.spool = t.store;
+    const machine = opened.machine as MachineTarget;
+    this.spool = machine.store;
     try {
-      return await withMachineRepository(t, this.home, (repo) => {
-        this.warnDamaged(repo);
-        return fn(repo);
-      }, lockPurpose, { onDrain: (r, when) => this.reportDrain(r, when) });
+      return await withTargets(opened, { home: this.home }, fn, lockPurpose, this.runHooks());
     } finally {
-      await this.reportSpool(t.store, ref.url).catch(() => undefined);
+      await this.reportSpool(machine.store, ref.url).catch(() => undefined);
       this.spool = null;
-      t.close();
+      opened.close();
     }
   }
 

@@ -18,6 +18,15 @@ Commands:
   status                               what is configured, the last backup, what waits to be sent
   machines --as user|admin [--user NAME]
                                        the machines whose backups you can restore
+  target add s3 --endpoint URL --bucket NAME [--prefix P] [--region R] [--name N]
+         [--addressing path|virtual] [--ca-file PEM] [--lock-mode governance|compliance]
+         [--lock-days N | --no-lock] [--copy together|after] [--access-key-id ID] [--secret-key-stdin]
+                                       a cloud copy of the repository (or, with none yet, the repository)
+  target list                          the targets, and what waits to be sent to each
+  target check [NAME]                  reachability, permissions and Object Lock of each target
+  target sync [--full]                 bring every copy up to date now (also done after each backup)
+  target remove NAME                   stop copying to NAME (its content stays)
+  target credentials NAME              a new access key for NAME (rotated, revoked or expired)
   help                                 this text
 
 Every command takes:
@@ -33,9 +42,11 @@ Reading an appliance repository with a password, from any computer (snapshots, l
   --user NAME           whose machines (default: your login name)
   --machine HOST|ID     which machine, when there are several
   e.g. havre restore --as user --appliance https://backup.corp:8443 --ca-fingerprint 3f…a9 latest ~/restored
-Appliance transfers: --limit-upload KiB/s, --limit-download KiB/s.
+Reading one target only: --target NAME (snapshots, ls, verify) or --from NAME (also restore).
+Transfers: --limit-upload KiB/s, --limit-download KiB/s.
 
 SNAPSHOT is an id, a unique prefix of one (≥ 4 characters), or "latest".
 Exit codes: 0 success, 1 failure, 3 partial (some files could not be read or restored; each is listed).
-Environment: HAVRE_HOME (configuration and catalog), HAVRE_PASSWORD, HAVRE_KEYCHAIN=none, HAVRE_LANG=fr|en.
+Environment: HAVRE_HOME (configuration and catalog), HAVRE_PASSWORD, HAVRE_KEYCHAIN=none, HAVRE_LANG=fr|en,
+  HAVRE_S3_ACCESS_KEY_ID and HAVRE_S3_SECRET_ACCESS_KEY (a cloud target's key, where there is no keychain).
 `;

@@ -9,6 +9,7 @@ import { repairCommand } from './commands/repair.js';
 import { restoreCommand } from './commands/restore.js';
 import { snapshotsCommand } from './commands/snapshots.js';
 import { statusCommand } from './commands/status.js';
+import { targetCommand } from './commands/target.js';
 import { verifyCommand } from './commands/verify.js';
 import { HELP } from './help.js';
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   prune: pruneCommand,
   repair: repairCommand,
   status: statusCommand,
+  target: targetCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { enrollMachine } from '../../engine/appliance/index.js';
 import { HavreError } from '../../engine/errors/index.js';
-import { isApplianceRef, readHomeConfig } from '../../engine/home/homeConfig.js';
+import { isApplianceRef, readHomeConfig, repoLocation } from '../../engine/home/homeConfig.js';
 import { safeUserName } from '../../engine/jobs/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
@@ -31,7 +31,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   const r = await enrollMachine({ url: values.appliance, token: values.token, user, host, password, keychain, home: ctx.home, ...(testKdf ? { kdf: 'test' as const } : {}) });
   ctx.out.result({ machineId: r.ref.machineId, applianceId: r.ref.applianceId, appliance: r.ref.url, repoId: r.ref.repoId, caFingerprint: r.ref.caFingerprint,
     user, host, heartbeatSeconds: r.heartbeatSeconds, configSpooled: r.configSpooled, home: ctx.home,
-    ...(before && !isApplianceRef(before) ? { previousRepo: before.path } : {}) }, () => [
+    ...(before && !isApplianceRef(before) ? { previousRepo: repoLocation(before) } : {}) }, () => [
     ctx.out.t(`Enrolled: machine ${r.ref.machineId} (${host}, user ${user}) on the appliance ${r.ref.url}.`,
       `Enrôlé : poste ${r.ref.machineId} (${host}, utilisateur ${user}) sur l’appliance ${r.ref.url}.`),
     ctx.out.t('This machine’s keys are in the OS keychain; daily backups need no password.',
@@ -40,8 +40,8 @@ export async function enrollCommand(argv: string[]): Promise<number> {
       'Votre mot de passe restaure vos fichiers depuis n’importe quel ordinateur : havre restore --as user …'),
     ...(r.configSpooled ? [ctx.out.t('The appliance went away during enrollment: the last step waits on this computer and is sent at the next run.',
       'L’appliance a disparu pendant l’enrôlement : la dernière étape attend sur cet ordinateur et sera envoyée au prochain lancement.')] : []),
-    ...(before && !isApplianceRef(before) ? [ctx.out.t(`Backups now go to the appliance; the repository folder ${before.path} is left as it is.`,
-      `Les sauvegardes vont désormais sur l’appliance ; le dossier de dépôt ${before.path} est laissé tel quel.`)] : []),
+    ...(before && !isApplianceRef(before) ? [ctx.out.t(`Backups now go to the appliance; the repository at ${repoLocation(before)} is left as it is.`,
+      `Les sauvegardes vont désormais sur l’appliance ; le dépôt ${repoLocation(before)} est laissé tel quel.`)] : []),
     ctx.out.t('The machine is ready: havre backup PATH…', 'Le poste est prêt : havre backup CHEMIN…'),
   ]);
   return 0;

@@ -1,5 +1,5 @@
 import { findNode, nodeMtimeIso, snapshotPathParts, type Repository, type TreeNode } from '../../engine/repo/index.js';
-import { parseCommand, SESSION_OPTIONS } from '../args.js';
+import { parseCommand, SESSION_OPTIONS, readFrom, TARGET_OPTION } from '../args.js';
 import { CliContext } from '../context.js';
 import { HavreError } from '../../engine/errors/index.js';
 import { formatBytes } from '../output.js';
@@ -26,8 +26,8 @@ async function collect(repo: Repository, treeId: string, prefix: string, recursi
 }
 
 export async function lsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { ...SESSION_OPTIONS, recursive: { type: 'boolean', short: 'r', default: false } });
-  const ctx = new CliContext(values);
+  const { values, positionals } = parseCommand(argv, { ...SESSION_OPTIONS, ...TARGET_OPTION, recursive: { type: 'boolean', short: 'r', default: false } });
+  const ctx = new CliContext({ ...values, ...readFrom(values) });
   const [ref, path] = positionals;
   if (!ref) throw new HavreError('USAGE', { detail: 'havre ls needs a SNAPSHOT (an id or latest)' });
   return ctx.withRepo(async (repo) => {

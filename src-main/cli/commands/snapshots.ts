@@ -1,10 +1,10 @@
-import { parseCommand, SESSION_OPTIONS } from '../args.js';
+import { parseCommand, SESSION_OPTIONS, readFrom, TARGET_OPTION } from '../args.js';
 import { CliContext } from '../context.js';
 import { formatBytes, shortId } from '../output.js';
 
 export async function snapshotsCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, SESSION_OPTIONS);
-  const ctx = new CliContext(values);
+  const { values } = parseCommand(argv, { ...SESSION_OPTIONS, ...TARGET_OPTION });
+  const ctx = new CliContext({ ...values, ...readFrom(values) });
   return ctx.withRepo(async (repo) => {
     const rows = repo.listSnapshots();
     ctx.out.result(rows.map((r) => ({ ...r, shortId: shortId(r.id) })), () =>

@@ -5,7 +5,7 @@ import { FsStore } from '../../engine/store/index.js';
 import { SpoolingStore, type SpoolPending } from '../../engine/store/spool/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext, type RepoTarget } from '../context.js';
-import { readHomeConfig } from '../../engine/home/homeConfig.js';
+import { readHomeConfig, repoLocation } from '../../engine/home/homeConfig.js';
 import { formatBytes, shortId } from '../output.js';
 
 /** What is configured and how it stands; works even when the repository cannot be opened. */
@@ -14,7 +14,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const ctx = new CliContext(values);
   const home = await readHomeConfig(ctx.home);
   const target: RepoTarget | null = values.repo || home.repo ? await ctx.target() : null;
-  const location = target ? (target.kind === 'fs' ? target.path : target.ref.url) : null;
+  const location = target ? (target.kind === 'fs' ? target.path : target.kind === 'appliance' ? target.ref.url : repoLocation(target.ref)) : null;
   const { keychain, reason } = await ctx.keychain();
   const doc: Record<string, unknown> = { home: ctx.home, repo: location, keychain: keychain ? 'available' : 'unavailable', ...(reason ? { keychainReason: reason } : {}) };
   let spool: SpoolPending | null = null;

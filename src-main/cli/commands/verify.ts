@@ -1,11 +1,11 @@
 import { HavreError } from '../../engine/errors/index.js';
 import { runVerify } from '../../engine/jobs/index.js';
-import { parseCommand } from '../args.js';
+import { parseCommand, readFrom, TARGET_OPTION } from '../args.js';
 import { CliContext } from '../context.js';
 
 export async function verifyCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { 'read-data': { type: 'boolean', default: false }, 'read-data-subset': { type: 'string' } });
-  const ctx = new CliContext(values);
+  const { values } = parseCommand(argv, { ...TARGET_OPTION, 'read-data': { type: 'boolean', default: false }, 'read-data-subset': { type: 'string' } });
+  const ctx = new CliContext({ ...values, ...readFrom(values) });
   let subset: number | undefined;
   if (values['read-data-subset'] !== undefined) {
     const m = /^(\d+(?:\.\d+)?)%?$/.exec(values['read-data-subset']);

@@ -37,8 +37,8 @@ import {
   type RenewResponse,
 } from './protocol.js';
 import * as parse from './responses.js';
-import { backoffDelay, defaultSleep, DEFAULT_RETRY, retryAfterMs, RETRYABLE_STATUS, type RetryPolicy } from './retry.js';
-import type { Throttle } from './Throttle.js';
+import { backoffDelay, defaultSleep, DEFAULT_RETRY, retryAfterMs, RETRYABLE_STATUS, type RetryPolicy } from '../net/retry.js';
+import type { Throttle } from '../net/Throttle.js';
 
 export interface ApplianceClientOptions {
   /** `https://host[:port]`, as configured; a path prefix is kept. */

@@ -3,7 +3,7 @@
 import { HavreError, errnoCode } from '../errors/index.js';
 import type { ObjectKind } from '../store/index.js';
 import { printable, type WireErrorInfo } from './responses.js';
-import { RETRYABLE_NETWORK } from './retry.js';
+import { RETRYABLE_NETWORK } from '../net/retry.js';
 
 /** Node's and OpenSSL's codes for "this certificate does not prove who the server is". */
 const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([

@@ -1,8 +1,6 @@
 // The appliance client (PROTOCOL.md): transport, pinning, enrollment, unlock, and how a repository
 // on an appliance is opened. The shared message definitions are in protocol.ts.
 export { ApplianceClient, normaliseApplianceUrl, type ApplianceClientOptions } from './ApplianceClient.js';
-export { Throttle, throttleFor, realClock, type Clock } from './Throttle.js';
-export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { fetchPinnedCa, normaliseFingerprint, pemFingerprint, pinnedCaFromPem } from './pinning.js';
 export { createTlsIdentity, type TlsIdentity } from './tlsIdentity.js';
 export { enrollMachine, type EnrollOptions, type EnrollResult } from './enroll.js';

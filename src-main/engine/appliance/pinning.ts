@@ -9,7 +9,7 @@ import { HavreError } from '../errors/index.js';
 import { normaliseApplianceUrl } from './ApplianceClient.js';
 import { isRetryableTransport, mapTransportError } from './errors.js';
 import { API, certFingerprint } from './protocol.js';
-import { backoffDelay, defaultSleep, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { backoffDelay, defaultSleep, DEFAULT_RETRY, type RetryPolicy } from '../net/retry.js';
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 const MAX_CA_BYTES = 64 * 1024;

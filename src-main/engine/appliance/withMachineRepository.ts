@@ -3,6 +3,7 @@
 // after each backup (and every 3 hours otherwise); every write job adds an event to its chain.
 import { isHavreError } from '../errors/index.js';
 import { withRepository, type Repository } from '../repo/index.js';
+import type { Store } from '../store/index.js';
 import type { DrainResult } from '../store/spool/index.js';
 import { heartbeatIfDue, machineStatus, type MachineStatus } from './heartbeat.js';
 import { pushEvents, recordEvent } from './eventOutbox.js';
@@ -11,6 +12,10 @@ import type { MachineTarget } from './openApplianceRepo.js';
 export interface MachineRunHooks {
   /** Called after each drain that had something to send (the caller says what was sent or dropped). */
   readonly onDrain?: (result: DrainResult, when: 'start' | 'end') => void;
+  /** The store to open the repository on, when not the appliance's alone (a set with cloud copies). */
+  readonly store?: Store;
+  /** A catalog of its own (reading one copy alone). */
+  readonly catalogVariant?: string;
 }
 
 /** Best effort: an event that cannot be recorded or sent never fails the job it reports. */
@@ -39,7 +44,7 @@ export async function withMachineRepository<T>(target: MachineTarget, home: stri
   if (start) hooks.onDrain?.(start, 'start');
   let status: MachineStatus | null = null;
   try {
-    return await withRepository(target.store, { home, credentials: { source: target.source } }, async (repo) => {
+    return await withRepository(hooks.store ?? target.store, { home, credentials: { source: target.source }, ...(hooks.catalogVariant !== undefined ? { catalogVariant: hooks.catalogVariant } : {}) }, async (repo) => {
       let failure: unknown = null;
       try {
         return await fn(repo);

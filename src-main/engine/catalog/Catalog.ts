@@ -13,17 +13,21 @@ import {
 import { openFailure, useFailure } from './failure.js';
 import { migrate, TABLES } from './schema.js';
 import { prepareStatements, type FileStateRow, type Statements } from './statements.js';
+import { TargetRows } from './targetRows.js';
 import type { BlobLocation, FileState, PackEntry, PackRow, SnapshotRow } from './types.js';
 
 export class Catalog {
   private readonly db: Db;
   private readonly st: Statements;
   readonly file: string;
+  /** What each backup target holds (targets/). */
+  readonly targets: TargetRows;
 
   private constructor(file: string, db: Db) {
     this.file = file;
     this.db = db;
     this.st = prepareStatements(db);
+    this.targets = new TargetRows(db, file);
   }
 
   /** Opens or creates the catalog at `file`, migrating its schema forward. */

@@ -16,6 +16,10 @@ import type { Database } from 'better-sqlite3';
  *   surviving pack without scanning.
  * - file_states: keyed by path WITHOUT ROWID (a rowid table would store the path twice); content
  *   ids concatenated in one BLOB.
+ * - target_objects (2): what each backup target other than a plain primary holds (docs/TARGETS.md):
+ *   state 0 = to send, 1 = stored, 2 = being deleted (Object Lock may hold it until retain_until).
+ *   seq keeps the order objects were written in, so a copy receives a snapshot only after every
+ *   object before it. One row per pack or metadata object, not per blob: tens of thousands at most.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -74,12 +78,25 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE target_objects (
+    target       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    state        INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,
+    retain_until INTEGER,
+    PRIMARY KEY (target, kind, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX target_objects_queue ON target_objects(target, state, seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Every table, for reset(). Children before parents, for the foreign key. */
-export const TABLES = ['blob_dups', 'blobs', 'packs', 'file_states', 'snapshots', 'meta'] as const;
+export const TABLES = ['blob_dups', 'blobs', 'packs', 'file_states', 'snapshots', 'meta', 'target_objects'] as const;
 
 /** Runs the missing migrations, each in its own transaction with its version bump. */
 export function migrate(db: Database): { from: number; to: number } {

@@ -170,6 +170,70 @@ export const messages = {
     en: 'Several machines match; choose one with --machine: {choices}.',
     fr: 'Plusieurs postes correspondent ; choisissez-en un avec --machine : {choices}.',
   },
+  S3_UNREACHABLE: {
+    en: 'The cloud storage at {endpoint} cannot be reached ({reason}). Nothing is lost: what was not sent is sent at the next run.',
+    fr: 'Le stockage cloud {endpoint} est injoignable ({reason}). Rien n’est perdu : ce qui n’a pas été envoyé le sera au prochain lancement.',
+  },
+  S3_CREDENTIALS_REJECTED: {
+    en: 'The cloud storage refused this computer’s access key for bucket {bucket} ({reason}). The key is wrong, revoked or expired: ask IT for a new one, then run havre target credentials {target}.',
+    fr: 'Le stockage cloud a refusé la clé d’accès de cet ordinateur pour le bucket {bucket} ({reason}). La clé est fausse, révoquée ou expirée : demandez-en une nouvelle au service informatique, puis lancez havre target credentials {target}.',
+  },
+  S3_FORBIDDEN: {
+    en: 'The access key may not {action} in bucket {bucket} (AccessDenied). Ask IT to grant it, or check the bucket and prefix.',
+    fr: 'La clé d’accès n’a pas le droit de {action} dans le bucket {bucket} (AccessDenied). Demandez ce droit au service informatique, ou vérifiez le bucket et le préfixe.',
+  },
+  S3_BUCKET_MISSING: {
+    en: 'The bucket {bucket} does not exist at {endpoint}. Check its name and region, or ask IT to create it (with Object Lock).',
+    fr: 'Le bucket {bucket} n’existe pas sur {endpoint}. Vérifiez son nom et sa région, ou demandez au service informatique de le créer (avec Object Lock).',
+  },
+  S3_NO_OBJECT_LOCK: {
+    en: 'The bucket {bucket} has no Object Lock: backups there could be deleted or encrypted by anyone holding the key. Ask IT for a bucket created with Object Lock, or add the target with --no-lock (not recommended).',
+    fr: 'Le bucket {bucket} n’a pas d’Object Lock : quiconque détient la clé pourrait y effacer ou chiffrer les sauvegardes. Demandez au service informatique un bucket créé avec Object Lock, ou ajoutez la cible avec --no-lock (déconseillé).',
+  },
+  S3_CLOCK_SKEW: {
+    en: 'This computer’s clock is off by about {minutes} minute(s) from the cloud storage’s, so it refuses the requests (RequestTimeTooSkewed). Set the clock right (automatic time), then try again.',
+    fr: 'L’horloge de cet ordinateur a environ {minutes} minute(s) d’écart avec celle du stockage cloud, qui refuse donc les requêtes (RequestTimeTooSkewed). Remettez l’horloge à l’heure (heure automatique), puis réessayez.',
+  },
+  S3_THROTTLED: {
+    en: 'The cloud storage at {endpoint} asks to slow down (503 SlowDown) and kept refusing after {attempts} tries. Nothing is lost: the next run resumes where this one stopped.',
+    fr: 'Le stockage cloud {endpoint} demande de ralentir (503 SlowDown) et a continué de refuser après {attempts} essais. Rien n’est perdu : le prochain lancement reprend là où celui-ci s’est arrêté.',
+  },
+  S3_SERVER_ERROR: {
+    en: 'The cloud storage failed on {what} ({status} {reason}) after {attempts} tries. Nothing is lost: the next run resumes where this one stopped.',
+    fr: 'Le stockage cloud a échoué sur {what} ({status} {reason}) après {attempts} essais. Rien n’est perdu : le prochain lancement reprend là où celui-ci s’est arrêté.',
+  },
+  S3_QUOTA_EXCEEDED: {
+    en: 'The cloud storage is full for bucket {bucket} (quota reached). Nothing already stored is lost; ask IT to raise the quota, then back up again.',
+    fr: 'Le stockage cloud est plein pour le bucket {bucket} (quota atteint). Rien de ce qui est déjà stocké n’est perdu ; demandez au service informatique d’augmenter le quota, puis relancez la sauvegarde.',
+  },
+  S3_OBJECT_LOCKED: {
+    en: 'The object {what} is locked until {until} (Object Lock) and cannot be deleted before then; it will be deleted by a later prune.',
+    fr: 'L’objet {what} est verrouillé jusqu’au {until} (Object Lock) et ne peut pas être supprimé avant ; un prochain nettoyage le supprimera.',
+  },
+  S3_BAD_DIGEST: {
+    en: 'The cloud storage received {what} damaged (checksum mismatch) {attempts} times in a row. The network between this computer and {endpoint} corrupts data: tell IT.',
+    fr: 'Le stockage cloud a reçu {what} endommagé (somme de contrôle fausse) {attempts} fois de suite. Le réseau entre cet ordinateur et {endpoint} altère les données : prévenez le service informatique.',
+  },
+  S3_PREFIX_TAKEN: {
+    en: 'Bucket {bucket}, prefix “{prefix}”, already holds another repository ({repoId}). Use one bucket or prefix per computer.',
+    fr: 'Le bucket {bucket}, préfixe « {prefix} », contient déjà un autre dépôt ({repoId}). Utilisez un bucket ou un préfixe par ordinateur.',
+  },
+  S3_NEEDS_CREDENTIALS: {
+    en: 'No access key for the cloud target {target} on this computer (OS keychain: {reason}). Run havre target credentials {target}, or set HAVRE_S3_ACCESS_KEY_ID and HAVRE_S3_SECRET_ACCESS_KEY.',
+    fr: 'Aucune clé d’accès pour la cible cloud {target} sur cet ordinateur (trousseau : {reason}). Lancez havre target credentials {target}, ou définissez HAVRE_S3_ACCESS_KEY_ID et HAVRE_S3_SECRET_ACCESS_KEY.',
+  },
+  TARGET_UNKNOWN: {
+    en: 'There is no backup target named “{name}” (targets: {names}). See havre target list.',
+    fr: 'Aucune cible de sauvegarde ne s’appelle « {name} » (cibles : {names}). Voir havre target list.',
+  },
+  TARGET_EXISTS: {
+    en: 'A backup target named “{name}” already exists. Choose another name with --name, or remove it first.',
+    fr: 'Une cible de sauvegarde nommée « {name} » existe déjà. Choisissez un autre nom avec --name, ou supprimez-la d’abord.',
+  },
+  TARGETS_UNREACHABLE: {
+    en: 'No backup target can be reached: {reasons}. Nothing is lost; try again when the network is back.',
+    fr: 'Aucune cible de sauvegarde n’est joignable : {reasons}. Rien n’est perdu ; réessayez quand le réseau sera revenu.',
+  },
   USAGE: {
     en: '{detail}. See `havre help`.',
     fr: '{detail}. Voir `havre help`.',

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HavreError, errnoCode } from '../errors/index.js';
+import type { ObjectLockPolicy } from '../store/index.js';
 
 /** Where configuration and catalogs live: HAVRE_HOME, else the platform's per-user config folder. */
 export function havreHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -31,15 +32,52 @@ export interface ApplianceRepoRef {
   readonly repoId: string;
 }
 
-export type RepoRef = FsRepoRef | ApplianceRepoRef;
+/**
+ * A repository, or a copy of one, in S3-compatible storage (docs/TARGETS.md). One bucket or prefix
+ * per machine; the access key is in the OS keychain, never here.
+ */
+export interface S3TargetRef {
+  readonly kind: 's3';
+  /** What the user calls it (`--target NAME`), unique among this machine's targets. */
+  readonly name: string;
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  /** '' or ending with '/'. */
+  readonly prefix: string;
+  readonly addressing: 'path' | 'virtual';
+  /** A PEM file with the CA of a private endpoint (on-premises S3); public CAs otherwise. */
+  readonly caFile?: string;
+  /** Object Lock on every object, or null when the user chose --no-lock. */
+  readonly lock: ObjectLockPolicy | null;
+  readonly repoId: string;
+}
+
+/** A second target holding a copy of the repository: sent with each object, or after each job. */
+export interface CopyRef extends S3TargetRef {
+  readonly timing: 'together' | 'after';
+}
+
+export type RepoRef = FsRepoRef | ApplianceRepoRef | S3TargetRef;
 
 export function isApplianceRef(r: RepoRef): r is ApplianceRepoRef {
   return r.kind === 'appliance';
 }
 
+export function isS3Ref(r: RepoRef): r is S3TargetRef {
+  return r.kind === 's3';
+}
+
+/** The name a repository's main target goes by: "local", "appliance", or the cloud target's name. */
+export function primaryName(r: RepoRef): string {
+  return isS3Ref(r) ? r.name : isApplianceRef(r) ? 'appliance' : 'local';
+}
+
 export interface HomeConfig {
   readonly version: 1;
   readonly repo?: RepoRef;
+  /** Further targets holding copies of `repo` (cloud copies of an appliance or local repository). */
+  readonly copies?: readonly CopyRef[];
   /** Folders the app backs up when asked to "back up now" (the policy of issue 5 will own this). */
   readonly folders?: readonly string[];
 }
@@ -63,7 +101,12 @@ export async function writeHomeConfig(home: string, config: HomeConfig): Promise
   await rename(tmp, file);
 }
 
-/** Where a repository is, for messages: its folder or its appliance's URL. */
+/** Where a repository is, for messages: its folder, its appliance's URL or its bucket. */
 export function repoLocation(r: RepoRef): string {
+  if (isS3Ref(r)) return s3Location(r);
   return isApplianceRef(r) ? r.url : r.path;
+}
+
+export function s3Location(r: Pick<S3TargetRef, 'bucket' | 'prefix' | 'endpoint'>): string {
+  return `s3://${r.bucket}/${r.prefix} at ${r.endpoint}`;
 }

@@ -19,6 +19,11 @@ export interface OpenOptions {
   /** Folder for this machine's caches: the catalog lives in `<home>/catalogs/<repoId>.sqlite`. */
   readonly home: string;
   readonly credentials: Credentials;
+  /**
+   * Reading one copy of a repository on its own (`--from NAME`): a catalog of its own, so the
+   * machine's catalog keeps describing the primary.
+   */
+  readonly catalogVariant?: string;
 }
 
 /**
@@ -37,8 +42,8 @@ export class Repository {
     readonly unlockedVia: UnlockPath,
   ) {}
 
-  static catalogFile(home: string, repoId: string): string {
-    return join(home, 'catalogs', `${repoId}.sqlite`);
+  static catalogFile(home: string, repoId: string, variant?: string): string {
+    return join(home, 'catalogs', variant === undefined ? `${repoId}.sqlite` : `${repoId}.${variant.replace(/[^A-Za-z0-9_-]/g, '_')}.sqlite`);
   }
 
   static async open(store: Store, opts: OpenOptions): Promise<Repository> {
@@ -58,7 +63,7 @@ export class Repository {
       wipe(keys.enc, keys.id, keys.chunker, keys.log, keys.config);
       throw e;
     }
-    const catalog = Catalog.open(Repository.catalogFile(opts.home, config.repoId));
+    const catalog = Catalog.open(Repository.catalogFile(opts.home, config.repoId, opts.catalogVariant));
     const repo = new Repository(store, keys, config, catalog, via);
     try {
       await repo.sync();
@@ -175,7 +180,28 @@ export class Repository {
   async readBlob(id: string | Buffer): Promise<Buffer> {
     const idBuf = typeof id === 'string' ? Buffer.from(id, 'hex') : id;
     const { loc, sealed } = await this.readSealed(idBuf);
-    return this.openBlob(idBuf, loc, sealed);
+    try {
+      return this.openBlob(idBuf, loc, sealed);
+    } catch (e) {
+      return this.openElsewhere(loc, (s) => this.openBlob(idBuf, loc, s), e);
+    }
+  }
+
+  /**
+   * A blob that failed to open (`failure`), tried again from the store's other copies, nearest
+   * first (a repository kept on several targets, targets/): the first that opens wins.
+   */
+  async openElsewhere(loc: BlobLocation, open: (sealed: Buffer) => Buffer | Promise<Buffer>, failure: unknown): Promise<Buffer> {
+    if (!isHavreError(failure, 'INTEGRITY')) throw failure;
+    for (const alt of this.store.alternates?.() ?? []) {
+      try {
+        const sealed = await alt.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
+        if (sealed.length === loc.storedLength) return await open(sealed);
+      } catch {
+        // this copy is damaged too, or away: the next one
+      }
+    }
+    throw failure;
   }
 
   openBlob(id: Buffer, loc: Pick<BlobLocation, 'codec' | 'rawLength'>, sealed: Buffer): Buffer {

@@ -1,5 +1,5 @@
 export { Repository, snapshotRow, type OpenOptions } from './Repository.js';
-export { initRepository, type InitOptions, type InitResult } from './initRepository.js';
+export { initRepository, initRepositoryIn, type InitOptions, type InitResult } from './initRepository.js';
 export type { Credentials, SecretSource, UnlockPath } from './unlock.js';
 export { PackWriter, type FinishedPack } from './pack/PackWriter.js';
 export { parsePack, readPackHeader } from './pack/PackReader.js';

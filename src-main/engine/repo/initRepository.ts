@@ -1,7 +1,7 @@
 import { createStandaloneAuthority, deriveRepoKeys, wipe } from '../crypto/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import type { Keychain } from '../keychain/index.js';
-import { FsStore, objectName } from '../store/index.js';
+import { FsStore, objectName, type Store } from '../store/index.js';
 import { createRepoConfig, encodeRepoConfig, newRepoId } from './config/RepoConfig.js';
 
 export interface InitOptions {
@@ -13,8 +13,8 @@ export interface InitOptions {
   readonly kdf?: 'default' | 'test';
 }
 
-export interface InitResult {
-  readonly store: FsStore;
+export interface InitResult<S extends Store = FsStore> {
+  readonly store: S;
   readonly repoId: string;
   /** Shown once to the user, never stored by Havre. */
   readonly recoveryKey: string;
@@ -25,7 +25,13 @@ export interface InitResult {
 /** Creates a standalone repository in a new or empty folder (FORMAT.md §3–4). */
 export async function initRepository(path: string, opts: InitOptions): Promise<InitResult> {
   if (opts.password.length === 0) throw new HavreError('PASSWORD_REQUIRED');
-  const store = await FsStore.create(path);
+  return initRepositoryIn(await FsStore.create(path), opts);
+}
+
+/** Creates a standalone repository in an empty store (a new folder, an empty bucket or prefix). */
+export async function initRepositoryIn<S extends Store>(store: S, opts: InitOptions): Promise<InitResult<S>> {
+  if (opts.password.length === 0) throw new HavreError('PASSWORD_REQUIRED');
+  if ((await store.list('config')).length > 0) throw new HavreError('REPO_EXISTS', { path: store.location });
   const repoId = newRepoId();
   const keychainAccount = `repo-${repoId}-poste`;
   const { record, secret, lak, recoveryKey } = await createStandaloneAuthority({

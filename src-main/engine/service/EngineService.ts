@@ -3,14 +3,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CancelResult, EngineApi, EngineEvent, EngineStatus, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobSummary, RestoreRequest,
   SnapshotLsRequest, SnapshotSummary, TreeEntry } from '../../ipc/contract.js';
-import { withMachineRepository } from '../appliance/withMachineRepository.js';
-import { openMachineTarget, type MachineTarget } from '../appliance/openApplianceRepo.js';
 import { HavreError, isHavreError } from '../errors/index.js';
-import { isApplianceRef, readHomeConfig, repoLocation, type ApplianceRepoRef } from '../home/homeConfig.js';
+import { readHomeConfig, repoLocation } from '../home/homeConfig.js';
 import { runBackup, runRestore, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
-import { findNode, nodeMtimeIso, withRepository, type Credentials, type Repository } from '../repo/index.js';
-import { FsStore } from '../store/index.js';
+import { findNode, nodeMtimeIso, type Credentials, type Repository } from '../repo/index.js';
+import { openTargets, withTargets, type OpenedTargets } from '../targets/index.js';
 
 /** Folders backed up by "Back up now" until the policy of issue 5 says otherwise. */
 function defaultFolders(): string[] {
@@ -33,8 +31,12 @@ export class EngineService implements EngineApi {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private running: { jobId: string; kind: JobKind; done: Promise<void> } | null = null;
   private nextJob = 1;
-  /** The appliance repository's connection and SECRET cache, kept for the process's life. */
-  private appliance: MachineTarget | null = null;
+  /**
+   * The targets, kept open for the process's life with the configuration they were opened for: an
+   * appliance repository's SECRET stays cached, so backups go on (into the local spool) while the
+   * appliance is away.
+   */
+  private targets: { opened: OpenedTargets; config: string } | null = null;
 
   constructor(private readonly home: string, private readonly credentials: () => Promise<Credentials>) {}
 
@@ -109,8 +111,8 @@ export class EngineService implements EngineApi {
 
   async close(): Promise<void> {
     await this.running?.done;
-    this.appliance?.close();
-    this.appliance = null;
+    this.targets?.opened.close();
+    this.targets = null;
   }
 
   private emit(e: EngineEvent): void {
@@ -145,26 +147,18 @@ export class EngineService implements EngineApi {
   private async withRepo<T>(fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
-    if (isApplianceRef(cfg.repo)) return this.withApplianceRepo(cfg.repo, fn, lockPurpose);
-    return withRepository(await FsStore.open(cfg.repo.path), { home: this.home, credentials: await this.credentials() }, fn, lockPurpose);
-  }
-
-  /**
-   * This machine's repository on its appliance (the same path as the CLI's). SECRET stays cached
-   * for the life of the engine, so backups go on, into the local spool, while the appliance is
-   * away; what waits is sent before and after every job.
-   */
-  private async withApplianceRepo<T>(ref: ApplianceRepoRef, fn: (repo: Repository) => Promise<T>, lockPurpose?: string): Promise<T> {
-    if (this.appliance && (this.appliance.ref.machineId !== ref.machineId || this.appliance.ref.url !== ref.url)) {
-      this.appliance.close();
-      this.appliance = null;
+    const key = JSON.stringify({ repo: cfg.repo, copies: cfg.copies ?? [] });
+    if (this.targets && this.targets.config !== key) {
+      this.targets.opened.close();
+      this.targets = null;
     }
-    if (!this.appliance) {
-      const cred = await this.credentials();
-      this.appliance = await openMachineTarget(this.home, ref, cred.keychain ?? null, { cache: true,
-        ...(cred.keychainUnavailableReason !== undefined ? { keychainReason: cred.keychainUnavailableReason } : {}) });
+    const credentials = await this.credentials();
+    if (!this.targets) {
+      const opened = await openTargets(cfg, { home: this.home, keychain: credentials.keychain ?? null, cacheSecret: true,
+        ...(credentials.keychainUnavailableReason !== undefined ? { keychainReason: credentials.keychainUnavailableReason } : {}) });
+      this.targets = { opened, config: key };
     }
-    return withMachineRepository(this.appliance, this.home, fn, lockPurpose);
+    return withTargets(this.targets.opened, { home: this.home, credentials }, fn, lockPurpose);
   }
 }
 

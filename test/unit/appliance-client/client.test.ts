@@ -3,7 +3,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApplianceClient, Throttle, fetchPinnedCa, type Clock } from '../../../src-main/engine/appliance/index.js';
+import { ApplianceClient, fetchPinnedCa } from '../../../src-main/engine/appliance/index.js';
+import { Throttle, type Clock } from '../../../src-main/engine/net/index.js';
 import { HavreError } from '../../../src-main/engine/errors/index.js';
 import { createTestCa, json, startServer, wireError, type Handler, type KeyedCert, type TestCa, type TestServer } from './pki.js';
 

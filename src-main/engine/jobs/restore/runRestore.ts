@@ -150,7 +150,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
     if (hit) return hit;
     const idBuf = Buffer.from(id, 'hex');
     const { loc, sealed } = await repo.readSealed(idBuf);
-    const plain = await pool.open(idBuf, loc, sealed);
+    const plain = await pool.open(idBuf, loc, sealed).catch((e: unknown) => repo.openElsewhere(loc, (s) => pool.open(idBuf, loc, s), e));
     cache.set(id, plain);
     return plain;
   }

@@ -1,6 +1,7 @@
 // A bandwidth limit (DESIGN.md §4: "throttled to the policy's bandwidth"): a token bucket in
 // bytes per second. The clock and the sleep are injected so tests measure virtual time, never the
-// wall clock; one Throttle may be shared by every transfer of one direction.
+// wall clock; one Throttle may be shared by every transfer of one direction. setRate() applies at
+// once, to transfers already running too: waits are cut into short steps that re-read the rate.
 import { Transform, type TransformCallback } from 'node:stream';
 
 export interface Clock {
@@ -16,25 +17,55 @@ export const realClock: Clock = {
 
 /** Chunks larger than this are cut so a limited stream flows steadily, not in one-second bursts. */
 const SLICE_BYTES = 16 * 1024;
+/** The longest single wait: a new rate is noticed within this. */
+const MAX_WAIT_MS = 200;
 
 export class Throttle {
   private tokens: number;
   private last: number;
   /** Callers queue here so one large transfer cannot starve the others, and order is kept. */
   private queue: Promise<void> = Promise.resolve();
+  private rate: number;
   /** The most bytes that may go in one burst: one second's worth, at least one slice. */
-  readonly burst: number;
+  private burstBytes: number;
 
-  constructor(readonly bytesPerSecond: number, private readonly clock: Clock = realClock) {
-    if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) throw new RangeError('bytesPerSecond must be a positive number');
-    this.burst = Math.max(SLICE_BYTES, Math.floor(bytesPerSecond));
-    this.tokens = this.burst;
+  constructor(bytesPerSecond: number, private readonly clock: Clock = realClock) {
+    if (bytesPerSecond === 0) throw new RangeError('bytesPerSecond must be a positive number');
+    this.rate = Throttle.checkRate(bytesPerSecond);
+    this.burstBytes = Throttle.burstFor(this.rate);
+    this.tokens = this.burstBytes;
     this.last = clock.now();
+  }
+
+  private static checkRate(bytesPerSecond: number): number {
+    if (!Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) throw new RangeError('bytesPerSecond must be a positive number, or 0 for no limit');
+    return bytesPerSecond;
+  }
+
+  private static burstFor(rate: number): number {
+    return Math.max(SLICE_BYTES, Math.floor(rate));
+  }
+
+  /** Bytes per second; 0 means no limit. */
+  get bytesPerSecond(): number {
+    return this.rate;
+  }
+
+  get burst(): number {
+    return this.burstBytes;
+  }
+
+  /** A new limit (0 = none), effective at once, also for transfers already waiting. */
+  setRate(bytesPerSecond: number): void {
+    this.refill();
+    this.rate = Throttle.checkRate(bytesPerSecond);
+    this.burstBytes = Throttle.burstFor(this.rate);
+    this.tokens = Math.min(this.tokens, this.burstBytes);
   }
 
   private refill(): void {
     const now = this.clock.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.bytesPerSecond) / 1000);
+    this.tokens = Math.min(this.burstBytes, this.tokens + ((now - this.last) * this.rate) / 1000);
     this.last = now;
   }
 
@@ -48,10 +79,14 @@ export class Throttle {
   private async takeNow(bytes: number): Promise<void> {
     let left = bytes;
     while (left > 0) {
-      const want = Math.min(left, this.burst);
+      if (this.rate === 0) return; // no limit (any more)
+      const want = Math.min(left, this.burstBytes);
       this.refill();
-      if (this.tokens < want) await this.clock.sleep(Math.ceil(((want - this.tokens) * 1000) / this.bytesPerSecond));
-      this.refill();
+      if (this.tokens < want) {
+        await this.clock.sleep(Math.min(MAX_WAIT_MS, Math.ceil(((want - this.tokens) * 1000) / this.rate)));
+        this.refill();
+        if (this.tokens < want * 0.999) continue; // not yet (or the rate changed): look again
+      }
       // Rounding in sleep may leave a hair short: spend what is there and go into debt by the rest,
       // which the next refill pays back; the long-run rate is exact either way.
       this.tokens -= want;

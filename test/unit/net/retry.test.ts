@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, retryAfterMs, RETRYABLE_STATUS } from '../../../src-main/engine/appliance/retry.js';
+import { backoffDelay, retryAfterMs, RETRYABLE_STATUS } from '../../../src-main/engine/net/retry.js';
 
 const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
 
