@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Havre needs on a fresh Debian machine, then builds. Idempotent.
 #   Debian packages (when run as root): gnome-keyring + dbus (OS keychain for tests), chromium
-#   (renderer tests), restic + borgbackup (benchmarks).
+#   (renderer tests), restic + borgbackup (benchmarks), Ceph radosgw + a one-node cluster's daemons
+#   (the real S3 server of test/s3, started per test run by test/fixtures/s3/up.sh).
 #   npm ci (better-sqlite3 is compiled from source here), then the TypeScript and renderer builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,10 @@ need dbus-run-session dbus
 need chromium chromium
 need restic restic
 need borg borgbackup
+need radosgw radosgw
+need ceph-mon ceph-mon
+need ceph-osd ceph-osd
+need ceph ceph-common
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing Debian packages: ${missing[*]}"
