@@ -157,14 +157,20 @@ export class TargetSet implements Store {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  /** Targets worth asking for an object, nearest first: not away, and not known to lack it. */
+  /**
+   * Targets worth asking for an object, nearest first: not away, and not known to lack it. The
+   * primary is always asked, last when it is away: it may still serve what waits in its local spool.
+   */
   private readers(kind: ObjectKind, name: string, exclude?: Target): Target[] {
-    return readOrder(this.targets).filter((t) => {
-      if (t === exclude || this.away.has(t.name)) return false;
-      if (t.role === 'primary' || !this.rowsRef) return true;
-      const state = this.rowsRef.get(t.name, kind, name)?.state;
+    const order = readOrder(this.targets).filter((t) => {
+      if (t === exclude) return false;
+      if (t.role === 'primary') return true;
+      if (this.away.has(t.name)) return false;
+      const state = this.rowsRef?.get(t.name, kind, name)?.state;
       return state !== 'pending' && state !== 'deleting';
     });
+    const primaryAway = this.away.has(this.primary.name) && order.includes(this.primary);
+    return primaryAway ? [...order.filter((t) => t !== this.primary), this.primary] : order;
   }
 
   get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
