@@ -20,7 +20,8 @@ Commands:
                                        the machines whose backups you can restore
   target add s3 --endpoint URL --bucket NAME [--prefix P] [--region R] [--name N]
          [--addressing path|virtual] [--ca-file PEM] [--lock-mode governance|compliance]
-         [--lock-days N | --no-lock] [--copy together|after] [--access-key-id ID] [--secret-key-stdin]
+         [--lock-days N | --no-lock] [--copy together|after] [--parallel-uploads N]
+         [--access-key-id ID] [--secret-key-stdin]
                                        a cloud copy of the repository (or, with none yet, the repository)
   target list                          the targets, and what waits to be sent to each
   target check [NAME]                  reachability, permissions and Object Lock of each target

@@ -7,6 +7,7 @@ import { parseCommand } from '../args.js';
 import { CliContext, type RepoTarget } from '../context.js';
 import { readHomeConfig, repoLocation } from '../../engine/home/homeConfig.js';
 import { formatBytes, shortId } from '../output.js';
+import { describeTargets } from './target.js';
 
 /** What is configured and how it stands; works even when the repository cannot be opened. */
 export async function statusCommand(argv: string[]): Promise<number> {
@@ -45,6 +46,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
       doc.error = e.toJSON();
     }
   } else doc.state = 'not-configured';
+  const targets = describeTargets(home, ctx.home);
+  if (targets.length > 1 || targets.some((t) => t.kind === 's3')) doc.targets = targets;
   ctx.out.result(doc, () => {
     const last = doc.lastBackup as { snapshot: string; time: string; files: number; bytes: number } | null | undefined;
     return [
@@ -56,6 +59,9 @@ export async function statusCommand(argv: string[]): Promise<number> {
         ? ctx.out.t('Waiting on this computer: nothing', 'En attente sur cet ordinateur : rien')
         : ctx.out.t(`Waiting on this computer: ${spool.objects} object(s), ${formatBytes(spool.bytes)}, since ${spool.since}`,
           `En attente sur cet ordinateur : ${spool.objects} objet(s), ${formatBytes(spool.bytes)}, depuis ${spool.since}`)] : []),
+      ...targets.filter((t) => t.role === 'copy' && t.state).map((t) => t.state!.pending === 0
+        ? ctx.out.t(`Copy ${t.name}: up to date`, `Copie ${t.name} : à jour`)
+        : ctx.out.t(`Copy ${t.name}: ${t.state!.pending} object(s) (${formatBytes(t.state!.pendingBytes)}) to send`, `Copie ${t.name} : ${t.state!.pending} objet(s) (${formatBytes(t.state!.pendingBytes)}) à envoyer`)),
       ...(doc.state === 'ok' ? [
         `${ctx.out.t('Snapshots', 'Sauvegardes')}: ${String(doc.snapshots)}; ${ctx.out.t('stored', 'stocké')}: ${formatBytes(doc.storedBytes as number)}`,
         last ? `${ctx.out.t('Last backup', 'Dernière sauvegarde')}: ${shortId(last.snapshot)} ${last.time} (${last.files} ${ctx.out.t('files', 'fichiers')}, ${formatBytes(last.bytes)})`

@@ -13,7 +13,7 @@ import { formatBytes } from '../output.js';
 import { askS3Credentials, S3_TARGET_OPTIONS, targetAddCommand } from './targetAdd.js';
 import { describeReport, type ReportLine } from './targetReport.js';
 
-interface TargetInfo {
+export interface TargetInfo {
   readonly name: string;
   readonly role: 'primary' | 'copy';
   readonly kind: 'fs' | 'appliance' | 's3';
@@ -23,7 +23,7 @@ interface TargetInfo {
   readonly state?: TargetCounts;
 }
 
-function describeTargets(cfg: HomeConfig, home: string): TargetInfo[] {
+export function describeTargets(cfg: HomeConfig, home: string): TargetInfo[] {
   if (!cfg.repo) return [];
   const file = Repository.catalogFile(home, cfg.repo.repoId);
   const catalog = existsSync(file) ? Catalog.open(file) : null;

@@ -29,6 +29,7 @@ export const S3_TARGET_OPTIONS = {
   copy: { type: 'string' },
   'access-key-id': { type: 'string' },
   'secret-key-stdin': { type: 'boolean', default: false },
+  'parallel-uploads': { type: 'string' },
 } as const;
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -75,6 +76,7 @@ export async function targetAddCommand(argv: string[]): Promise<number> {
   const addressing = values.addressing ?? 'path';
   if (addressing !== 'path' && addressing !== 'virtual') throw new HavreError('USAGE', { detail: '--addressing takes path or virtual' });
   const lock = lockPolicy(values);
+  const parallel = intOption(values['parallel-uploads'], 'parallel-uploads', 1);
   const caFile = values['ca-file'] !== undefined ? resolve(values['ca-file']) : undefined;
   const caPem = caFile !== undefined ? await readFile(caFile, 'utf8').catch(() => { throw new HavreError('USAGE', { detail: `cannot read ${caFile}` }); }) : undefined;
   const where = { endpoint: values.endpoint, region: values.region ?? 'us-east-1', bucket: values.bucket, prefix: normalisePrefix(values.prefix ?? ''), addressing } as const;
@@ -92,7 +94,7 @@ export async function targetAddCommand(argv: string[]): Promise<number> {
       if (!isHavreError(e, 'NOT_A_REPO')) throw e;
     }
     const { keychain, reason } = await ctx.keychain();
-    const base = { kind: 's3' as const, name, ...where, ...(caFile !== undefined ? { caFile } : {}), lock };
+    const base = { kind: 's3' as const, name, ...where, ...(caFile !== undefined ? { caFile } : {}), lock, ...(parallel !== undefined ? { parallel } : {}) };
     let next: HomeConfig;
     let created: { recoveryKey: string; keychainSaved: boolean } | null = null;
     let ref: S3TargetRef;

@@ -50,6 +50,8 @@ export interface S3TargetRef {
   readonly caFile?: string;
   /** Object Lock on every object, or null when the user chose --no-lock. */
   readonly lock: ObjectLockPolicy | null;
+  /** Uploads in flight at once (default 3): a laptop's uplink is shared with its user. */
+  readonly parallel?: number;
   readonly repoId: string;
 }
 

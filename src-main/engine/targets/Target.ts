@@ -11,6 +11,8 @@ export interface Target {
   readonly timing: 'together' | 'after';
   /** Read preference, nearest first: a local disk, then the LAN appliance, then the cloud. */
   readonly place: 'local' | 'lan' | 'cloud';
+  /** Uploads in flight at once when catching up (the target's policy); default 3. */
+  readonly parallel?: number;
 }
 
 const PLACE_RANK: Record<Target['place'], number> = { local: 0, lan: 1, cloud: 2 };

@@ -10,7 +10,7 @@ import { isAwayError, type Target } from './Target.js';
 import { lockedUntil, PREREQUISITES, type TargetSet } from './TargetSet.js';
 
 export interface CatchUpOptions {
-  /** Uploads in flight at once (each holds one object, up to a 16 MiB pack, in memory). */
+  /** Uploads in flight at once (each holds one object, up to a 16 MiB pack, in memory); default: the target's. */
   readonly parallel?: number;
   /** Lock extensions done in one run at most: a first run over a big seeded copy is spread out. */
   readonly maxLockExtensions?: number;
@@ -89,7 +89,8 @@ export async function catchUp(set: TargetSet, rows: TargetRows, t: Target, opts:
     return result();
   }
 
-  const limit = new Limit(Math.max(1, opts.parallel ?? 3));
+  const parallel = Math.max(1, opts.parallel ?? t.parallel ?? 3);
+  const limit = new Limit(parallel);
   const inFlight = new Set<Promise<void>>();
   const sendOne = async (kind: ObjectKind, name: string, seq: number): Promise<void> => {
     // An index or snapshot goes only once everything written before it is there.
@@ -136,7 +137,7 @@ export async function catchUp(set: TargetSet, rows: TargetRows, t: Target, opts:
       if (kind === 'data') {
         const p = limit.run(() => sendOne(kind, row.name, row.seq)).finally(() => inFlight.delete(p));
         inFlight.add(p);
-        while (inFlight.size >= 2 * Math.max(1, opts.parallel ?? 3)) await Promise.race(inFlight);
+        while (inFlight.size >= 2 * parallel) await Promise.race(inFlight);
       } else {
         await Promise.all(inFlight); // the packs before it first
         await sendOne(kind, row.name, row.seq);

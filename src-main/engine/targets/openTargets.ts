@@ -13,6 +13,9 @@ import type { Target } from './Target.js';
 import { TargetSet } from './TargetSet.js';
 import { UnavailableStore } from './UnavailableStore.js';
 
+/** Uploads in flight to one bucket at once, when the target does not say. */
+export const DEFAULT_PARALLEL_UPLOADS = 3;
+
 export interface OpenTargetsOptions {
   readonly home: string;
   readonly keychain: Keychain | null;
@@ -55,6 +58,8 @@ export async function openS3Target(ref: S3TargetRef, keychain: Keychain | null, 
   return new S3Store({
     endpoint: ref.endpoint, region: ref.region, bucket: ref.bucket, prefix: ref.prefix, addressing: ref.addressing,
     ...(caPem !== undefined ? { caPem } : {}), credentials, lock: ref.lock, targetName: ref.name,
+    // One more socket than uploads, so a read (catch-up's source, a restore) never waits behind them.
+    maxSockets: (ref.parallel ?? DEFAULT_PARALLEL_UPLOADS) + 1,
     ...(t?.retry ? { retry: { ...DEFAULT_RETRY, ...t.retry } } : {}), ...(t?.upload ? { upload: t.upload } : {}), ...(t?.download ? { download: t.download } : {}),
   });
 }
@@ -93,7 +98,7 @@ export async function openTargets(cfg: HomeConfig, opts: OpenTargetsOptions): Pr
       if (wanted(repo.name)) {
         const s = await openS3Target(repo, opts.keychain, s3Opts);
         closers.push(() => s.close());
-        targets.push({ name: repo.name, store: s, role: 'primary', timing: 'together', place: 'cloud' });
+        targets.push({ name: repo.name, store: s, role: 'primary', timing: 'together', place: 'cloud', ...(repo.parallel !== undefined ? { parallel: repo.parallel } : {}) });
       }
     } else if (wanted('local')) {
       targets.push({ name: 'local', store: await openFs(repo.path, opts.forReading ?? false), role: 'primary', timing: 'together', place: 'local' });
@@ -103,7 +108,7 @@ export async function openTargets(cfg: HomeConfig, opts: OpenTargetsOptions): Pr
       const s = await openS3Target(c, opts.keychain, s3Opts);
       closers.push(() => s.close());
       // Chosen alone with --target, a copy is read (and listed) as the repository itself.
-      targets.push({ name: c.name, store: s, role: opts.only === c.name ? 'primary' : 'copy', timing: c.timing, place: 'cloud' });
+      targets.push({ name: c.name, store: s, role: opts.only === c.name ? 'primary' : 'copy', timing: c.timing, place: 'cloud', ...(c.parallel !== undefined ? { parallel: c.parallel } : {}) });
     }
     const set = new TargetSet(targets, { listFromCopies: opts.forReading ?? false });
     const copyAlone = opts.only !== undefined && copies.some((c) => c.name === opts.only) ? opts.only : null;
