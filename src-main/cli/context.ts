@@ -186,6 +186,20 @@ export class CliContext {
       `${set.primary.name} est injoignable ; lecture depuis ${set.listedFrom}. ${reason}`);
   }
 
+  /** After prune: what Object Lock still holds on each target, so "freed" is not read as gone. */
+  reportHeldByLock(repo: Repository): void {
+    const set = this.targetsOpened?.set;
+    if (!set) return;
+    for (const t of set.targets) {
+      if (!set.tracked(t)) continue;
+      const held = repo.catalog.targets.heldByLock(t.name, Date.now());
+      if (held.count === 0 || held.until === null) continue;
+      const until = new Date(held.until).toISOString().slice(0, 10);
+      this.out.warn(`On ${t.name}, ${held.count} object(s) (${formatBytes(held.bytes)}) are held by Object Lock until ${until} at the latest; they are deleted after that, at a later run.`,
+        `Sur ${t.name}, ${held.count} objet(s) (${formatBytes(held.bytes)}) sont protégés par Object Lock jusqu’au ${until} au plus tard ; ils seront supprimés ensuite, lors d’un prochain lancement.`);
+    }
+  }
+
   /** After a write job: each copy is up to date, or what waits for it and why. */
   private reportCatchUp(results: readonly CatchUpResult[]): void {
     this.catchUpResults = results;

@@ -22,6 +22,7 @@ export async function forgetCommand(argv: string[]): Promise<number> {
   if (values['keep-tag']) policy.keepTags = values['keep-tag'];
   return ctx.withRepo(async (repo) => {
     const r = await runForget(repo, policy, { prune: values.prune, dryRun: values['dry-run'] });
+    if (r.prune) ctx.reportHeldByLock(repo);
     ctx.out.result(r, () => [
       ...(r.dryRun ? [ctx.out.t('Dry run: nothing was deleted.', 'Simulation : rien n’a été supprimé.')] : []),
       ctx.out.t(`Keep ${r.decision.keep.length}, forget ${r.decision.forget.length} snapshot(s).`, `Garder ${r.decision.keep.length}, oublier ${r.decision.forget.length} sauvegarde(s).`),
@@ -39,6 +40,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   const ctx = new CliContext(values);
   return ctx.withRepo(async (repo) => {
     const r = await runPrune(repo, { dryRun: values['dry-run'] });
+    ctx.reportHeldByLock(repo);
     ctx.out.result(r, () => [ctx.out.t(`${r.packsDeleted} packs deleted, ${r.packsRewritten} rewritten, ${formatBytes(r.bytesFreed)} freed.`,
       `${r.packsDeleted} paquets supprimés, ${r.packsRewritten} réécrits, ${formatBytes(r.bytesFreed)} libérés.`)]);
     return 0;

@@ -42,7 +42,7 @@ export interface TargetCounts {
 
 export class TargetRows {
   private readonly st: Record<'get' | 'upsert' | 'setState' | 'remove' | 'removeTarget' | 'nextSeq' | 'queue' | 'countPendingKinds' | 'pendingBefore' | 'counts'
-    | 'byState' | 'lockDue' | 'deletionDue' | 'setRetain' | 'getMeta' | 'setMeta' | 'deleteMeta', Statement>;
+    | 'byState' | 'lockDue' | 'deletionDue' | 'setRetain' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'held', Statement>;
   private seq: number | null = null;
 
   constructor(private readonly db: Db, private readonly file: string) {
@@ -66,6 +66,7 @@ export class TargetRows {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
+      held: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, MAX(retain_until) AS until FROM target_objects WHERE target = ? AND state = 2 AND retain_until > ?'),
     };
   }
 
@@ -148,6 +149,12 @@ export class TargetRows {
   /** Stored objects whose lock ends before `before` (or is not known). */
   lockDue(target: string, before: number): TargetObjectRow[] {
     return this.run(() => (this.st.lockDue.all(target, before) as SqlRow[]).map(toRow));
+  }
+
+  /** Objects waiting for deletion that a lock still holds at `now`: how many, their bytes, until when. */
+  heldByLock(target: string, now: number): { count: number; bytes: number; until: number | null } {
+    const r = this.run(() => this.st.held.get(target, now) as { n: number; bytes: number; until: number | null });
+    return { count: r.n, bytes: r.bytes, until: r.until };
   }
 
   /** Objects waiting for deletion whose lock has ended by `now` (or is not known). */
