@@ -4,8 +4,11 @@ import { CONTENTION_WARN, maxOtherLoad, type BenchResults, type ToolResult } fro
 import type { ToolName } from './tools/types.js';
 import { MiB } from './lib/util.js';
 
-const COLORS: Record<ToolName, string> = { havre: '#009E73', 'havre-appliance': '#56B4E9', restic: '#0072B2', borg: '#E69F00' };
-const LABELS: Record<ToolName, string> = { havre: 'Havre', 'havre-appliance': 'Havre → appliance', restic: 'restic', borg: 'borg' };
+const COLORS: Record<ToolName, string> = { havre: '#009E73', 'havre-appliance': '#56B4E9', 'havre-s3': '#CC79A7', restic: '#0072B2', 'restic-s3': '#D55E00', borg: '#E69F00' };
+const LABELS: Record<ToolName, string> = { havre: 'Havre', 'havre-appliance': 'Havre → appliance', 'havre-s3': 'Havre → S3', restic: 'restic', 'restic-s3': 'restic → S3', borg: 'borg' };
+
+/** Havre and the tool it is compared with on the same kind of repository */
+const PAIRS: readonly (readonly [ToolName, ToolName])[] = [['havre', 'restic'], ['havre-s3', 'restic-s3']];
 
 interface Bar {
   tool: ToolName;
@@ -44,8 +47,11 @@ export function panels(r: BenchResults): Panel[] {
       return v !== null ? { tool: t.tool, value: v, text: `${v.toFixed(1)} MiB/s` } : { tool: t.tool, value: null, text: '', ...noteFor(t, step) };
     });
     const rv = restic?.steps[step].status === 'ok' ? restic.steps[step].mibPerSec : undefined;
-    const hb = bars.find((b) => b.tool === 'havre');
-    if (hb?.value != null && rv) hb.text += ` · ${(hb.value / rv).toFixed(2)}× restic`;
+    for (const [h, o] of PAIRS) {
+      const hb = bars.find((b) => b.tool === h);
+      const ob = bars.find((b) => b.tool === o);
+      if (hb?.value != null && ob?.value) hb.text += ` · ${(hb.value / ob.value).toFixed(2)}× ${LABELS[o]}`;
+    }
     const hasHavre = tools.some((t) => t.tool === 'havre');
     out.push({
       title: step === 'backup' ? 'Full backup throughput (MiB/s)' : 'Full restore throughput (MiB/s, verified)',
@@ -60,8 +66,11 @@ export function panels(r: BenchResults): Panel[] {
       return m.status === 'ok' && m.totalMs !== undefined ? { tool: t.tool, value: m.totalMs / 1000, text: `${(m.totalMs / 1000).toFixed(2)} s` } : { tool: t.tool, value: null, text: '', ...noteFor(t, 'noop') };
     });
     const rv = restic?.steps.noop.status === 'ok' ? restic.steps.noop.totalMs : undefined;
-    const hb = bars.find((b) => b.tool === 'havre');
-    if (hb?.value != null && rv) hb.text += ` · ${(hb.value / (rv / 1000)).toFixed(2)}× restic's time`;
+    for (const [h, o] of PAIRS) {
+      const hb = bars.find((b) => b.tool === h);
+      const ob = bars.find((b) => b.tool === o);
+      if (hb?.value != null && ob?.value) hb.text += ` · ${(hb.value / ob.value).toFixed(2)}× ${LABELS[o]}'s time`;
+    }
     out.push({
       title: 'No-op backup of the unchanged tree (seconds)',
       better: 'lower',

@@ -4,12 +4,25 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import type { DiskUsage } from './lib/fsutil.js';
+import type { S3ServerInfo } from './lib/s3server.js';
 import { fmtBytes, MiB } from './lib/util.js';
 import { CONTENTION_WARN, maxOtherLoad, STEP_TITLES, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
-import type { ToolName } from './tools/types.js';
+import { ALL_TOOLS, isS3Tool, type BucketUsage, type ToolName } from './tools/types.js';
 
 const NM = 'not measured';
-const NAMES: Record<ToolName, string> = { havre: 'Havre', 'havre-appliance': 'Havre → appliance', restic: 'restic', borg: 'borg' };
+const NAMES: Record<ToolName, string> = {
+  havre: 'Havre',
+  'havre-appliance': 'Havre → appliance',
+  'havre-s3': 'Havre → S3',
+  restic: 'restic',
+  'restic-s3': 'restic → S3',
+  borg: 'borg',
+};
+
+/** The Havre a tool is compared with: Havre → S3 for restic → S3 (same server), else Havre (fs). */
+function peerOf(tool: ToolName): ToolName {
+  return tool === 'restic-s3' ? 'havre-s3' : 'havre';
+}
 
 const CATEGORY_TEXT: Record<string, string> = {
   large: 'Large files: a video and a .zip (incompressible), a mail archive (.pst-like, 64 KiB blocks: 60 % text, 40 % random)',
@@ -68,9 +81,9 @@ function ok(t: ToolResult | undefined, step: StepName): StepMeasure | undefined 
   return t?.available && m?.status === 'ok' ? m : undefined;
 }
 
-/** throughput of Havre ÷ throughput of `other` for a step (> 1: Havre faster) */
+/** throughput of Havre (peerOf(other)) ÷ throughput of `other` for a step (> 1: Havre faster) */
 function havreVs(r: BenchResults, step: StepName, other: ToolName): number | undefined {
-  const h = ok(r.tools.find((t) => t.tool === 'havre'), step);
+  const h = ok(r.tools.find((t) => t.tool === peerOf(other)), step);
   const o = ok(r.tools.find((t) => t.tool === other), step);
   if (step === 'init') return ratio(o?.totalMs, h?.totalMs);
   return ratio(h?.mibPerSec, o?.mibPerSec);
@@ -81,7 +94,7 @@ function peakOverSteps(t: ToolResult): number | undefined {
   return t.available && v.length ? Math.max(...v) : undefined;
 }
 
-function repoFinal(t: ToolResult): DiskUsage | undefined {
+function repoFinal(t: ToolResult): DiskUsage | BucketUsage | undefined {
   return t.steps.backup.status === 'ok' ? (t.repoAfterNoop ?? t.repoAfterBackup) : undefined;
 }
 
@@ -149,8 +162,9 @@ function targetsSection(r: BenchResults): string {
 }
 
 function stepSection(r: BenchResults, step: StepName): string {
-  const others = r.tools.filter((t) => t.tool !== 'havre').map((t) => t.tool);
-  const hasHavre = r.tools.some((t) => t.tool === 'havre');
+  const present = (t: ToolName): boolean => r.tools.some((u) => u.tool === t);
+  const others = r.tools.map((t) => t.tool).filter((t) => t !== peerOf(t) && present(peerOf(t)));
+  const hasHavre = others.length > 0;
   const head = ['Tool', 'Time', 'of which sync', step === 'init' ? '' : 'Throughput', 'CPU time (user+sys)', 'Peak RSS', 'Other load', ...(hasHavre ? ['Havre ÷ tool'] : []), 'Status'].filter(Boolean);
   const rows = r.tools.map((t) => {
     const m = t.steps[step];
@@ -161,12 +175,12 @@ function stepSection(r: BenchResults, step: StepName): string {
     cols.push(measured && m.cpuMs !== undefined ? s(m.cpuMs, 2) : NM);
     cols.push(measured ? mib(m.peakRssBytes) : NM);
     cols.push(measured && m.otherLoad !== undefined ? `${m.otherLoad.toFixed(2)} CPUs` : NM);
-    if (hasHavre) cols.push(t.tool === 'havre' ? '—' : x(havreVs(r, step, t.tool)));
+    if (hasHavre) cols.push(others.includes(t.tool) ? x(havreVs(r, step, t.tool)) : '—');
     cols.push(status(t, m));
     return cols;
   });
   const ratioText = hasHavre
-    ? others.map((o) => `Havre/${o}: ${x(havreVs(r, step, o))}`).join(' · ') + (step === 'init' ? ' (time ratio inverted: > 1 means Havre faster)' : ' (throughput ratio: > 1 means Havre faster)')
+    ? others.map((o) => `${NAMES[peerOf(o)]}/${NAMES[o]}: ${x(havreVs(r, step, o))}`).join(' · ') + (step === 'init' ? ' (time ratio inverted: > 1 means the first faster)' : ' (throughput ratio: > 1 means the first faster)')
     : '';
   const cmds = r.tools
     .filter((t) => t.available && t.steps[step].command)
@@ -182,24 +196,26 @@ function repoSection(r: BenchResults): string {
     const b = t.steps.noop.status === 'ok' ? t.repoAfterNoop : undefined;
     return [
       NAMES[t.tool],
-      a ? `${mib(a.apparentBytes, 1)} (${a.files} files)` : NM,
+      a ? `${mib(a.apparentBytes, 1)} (${a.files} ${isS3Tool(t.tool) ? 'object versions' : 'files'})` : NM,
       a ? `${((a.apparentBytes / r.corpus.totalBytes) * 100).toFixed(1)} %` : NM,
       a && b ? fmtBytes(b.apparentBytes - a.apparentBytes) : NM,
-      a ? mib(a.allocatedBytes, 1) : NM,
+      a ? mib((a as Partial<DiskUsage>).allocatedBytes, 1) : NM, // a bucket has none: not measured
       t.stateAfterRun ? mib(t.stateAfterRun.apparentBytes, 1) : NM,
     ];
   });
-  const hv = r.tools.find((t) => t.tool === 'havre');
-  const ratios = hv
-    ? r.tools
-        .filter((t) => t.tool !== 'havre')
-        .map((t) => `Havre/${t.tool} repository size: ${x(ratio(repoFinal(hv)?.apparentBytes, repoFinal(t)?.apparentBytes))}`)
-        .join(' · ') + ' (< 1 means Havre smaller)'
+  const pairs = r.tools
+    .map((t) => [r.tools.find((h) => h.tool === peerOf(t.tool)), t] as const)
+    .filter((p): p is readonly [ToolResult, ToolResult] => p[0] !== undefined && p[0] !== p[1]);
+  const ratios = pairs.length
+    ? pairs.map(([h, t]) => `${NAMES[h.tool]}/${NAMES[t.tool]} repository size: ${x(ratio(repoFinal(h)?.apparentBytes, repoFinal(t)?.apparentBytes))}`).join(' · ') + ' (< 1 means the first smaller)'
+    : '';
+  const bucket = r.tools.some((t) => isS3Tool(t.tool))
+    ? 'S3 tools: the sum of the sizes of every object version in the bucket (ListObjectVersions), noncurrent versions included; the space radosgw allocates for them is not measured.'
     : '';
   return [
     table(['Tool', 'After full backup (du -sb)', 'of corpus', 'Growth from no-op backup', 'Allocated on disk', 'Local cache/state outside the repo'], rows),
     '',
-    ratios,
+    [ratios, bucket].filter(Boolean).join('\n\n'),
   ].join('\n');
 }
 
@@ -249,6 +265,53 @@ function corpusSection(r: BenchResults): string {
   ].join('\n');
 }
 
+/** One line on the local S3 server: software, layout, object store. */
+function s3ServerText(v: S3ServerInfo): string {
+  const store = v.backend === 'bluestore'
+    ? `objects in BlueStore on a sparse ${fmtBytes(v.capacityBytes)} file in the work folder (same file system as the other repositories; direct I/O, 128 MiB BlueStore cache, writes acknowledged once on disk)`
+    : `objects in memstore (the OSD's RAM, up to ${fmtBytes(v.capacityBytes)}; about twice the stored bytes resident, never on disk)`;
+  const rss = v.peakRssBytes ? `; daemons' peak RSS: radosgw ${mib(v.peakRssBytes.radosgw)}, OSD ${mib(v.peakRssBytes.osd)}, monitor ${mib(v.peakRssBytes.monitor)}` : '';
+  const start = v.startMs !== undefined ? `; started in ${s(v.startMs)} before the first step (not measured as any tool's)` : '';
+  return `${v.software ?? 'Ceph radosgw'} from Debian, a single node on 127.0.0.1 (1 monitor, 1 OSD, no mgr, 1 replica, plain HTTP, test/fixtures/s3/up.sh), ${store}${start}${rss}`;
+}
+
+/** Havre → S3 against restic → S3, to the same local server in the same run. */
+function s3Section(r: BenchResults): string | null {
+  const tools = r.tools.filter((t) => isS3Tool(t.tool));
+  if (!tools.length) return null;
+  const hs = r.tools.find((t) => t.tool === 'havre-s3');
+  const rs = r.tools.find((t) => t.tool === 'restic-s3');
+  const both = !!hs && !!rs;
+  const v = r.s3Server;
+  const server = v?.error ? `not available: ${v.error}` : v ? s3ServerText(v) : NM;
+  const serverCpu = (t: ToolResult, st: StepName): string => s(ok(t, st)?.serverCpuMs);
+  const row = (label: string, f: (t: ToolResult) => string, q?: number): string[] => [label, ...tools.map((t) => (t.available ? f(t) : `not available: ${t.unavailableReason ?? '?'}`)), ...(both ? [q !== undefined ? x(q) : '—'] : [])];
+  const rows = [
+    row('Full backup', (t) => rate(ok(t, 'backup')?.mibPerSec), havreVs(r, 'backup', 'restic-s3')),
+    row('No-op backup (unchanged tree)', (t) => s(ok(t, 'noop')?.totalMs, 2), ratio(ok(rs, 'noop')?.totalMs, ok(hs, 'noop')?.totalMs)),
+    row('Full restore, read back from the server (verified)', (t) => (t.steps.restore.status === 'failed' ? '**FAILED**' : rate(ok(t, 'restore')?.mibPerSec)), havreVs(r, 'restore', 'restic-s3')),
+    row('Tool CPU time: full backup / restore', (t) => `${s(ok(t, 'backup')?.cpuMs)} / ${s(ok(t, 'restore')?.cpuMs)}`),
+    row('S3 server CPU time (radosgw + OSD + monitor): full backup / restore', (t) => `${serverCpu(t, 'backup')} / ${serverCpu(t, 'restore')}`),
+    row('Stored in the bucket after both backups', (t) => {
+      const u = repoFinal(t);
+      return u ? `${mib(u.apparentBytes)} in ${u.files} objects (${((u.apparentBytes / r.corpus.totalBytes) * 100).toFixed(0)} % of corpus)` : NM;
+    }),
+    row('Tool peak RSS (largest step)', (t) => mib(peakOverSteps(t))),
+  ];
+  const head = ['', ...tools.map((t) => NAMES[t.tool]), ...(both ? ['Havre → S3 ÷ restic → S3'] : [])];
+  return [
+    `Havre and restic back up to, and restore from, the same local S3 server in this run, each into a bucket of its own made just before its init: ${server}.`,
+    '',
+    table(head, rows),
+    '',
+    ...(both ? ['Ratios: throughput for backup and restore, restic\'s time ÷ Havre\'s for the no-op backup; > 1 means Havre faster.', ''] : []),
+    "- **Object Lock**: Havre's bucket is created with Object Lock (so versioned) and every object Havre writes carries a GOVERNANCE retention and the checksum header locked PUTs need. restic does not use Object Lock: its bucket is a plain one. The lock is part of what Havre → S3 pays.",
+    '- **borg** is not in this comparison: borg 1.x has no S3 backend (it stores to a local path or over SSH).',
+    "- **The server shares the machine**: its daemons' CPU time is the row above, counted neither in the tool's CPU time nor in \"other load\"; their memory is in no tool's peak RSS.",
+    '- The same engines to a local folder are the Havre and restic columns of the summary: the difference is the cost of going through S3 on this machine.',
+  ].join('\n');
+}
+
 function machineSection(r: BenchResults): string {
   const m = r.machine;
   const v = (t: ToolName): string => r.toolVersions[t] ?? 'not installed';
@@ -260,9 +323,10 @@ function machineSection(r: BenchResults): string {
     ['OS / kernel', `${m.os}; ${m.kernel}`],
     ['Work folder file system', m.workFs],
     ['Node.js', m.node],
-    ['Havre', `${r.tools.some((t) => t.tool === 'havre') ? v('havre') : 'not run'}; commit ${m.gitCommit ?? 'unknown'}`],
-    ['restic', r.tools.some((t) => t.tool === 'restic') ? v('restic') : 'not run'],
+    ['Havre', `${r.tools.some((t) => t.tool.startsWith('havre')) ? (r.toolVersions.havre ?? r.toolVersions['havre-s3'] ?? r.toolVersions['havre-appliance'] ?? 'not installed') : 'not run'}; commit ${m.gitCommit ?? 'unknown'}`],
+    ['restic', r.tools.some((t) => t.tool.startsWith('restic')) ? (r.toolVersions.restic ?? r.toolVersions['restic-s3'] ?? 'not installed') : 'not run'],
     ['borg', r.tools.some((t) => t.tool === 'borg') ? v('borg') : 'not run'],
+    ...(r.s3Server ? [['S3 server (Havre → S3, restic → S3)', r.s3Server.error ? `not available: ${r.s3Server.error}` : s3ServerText(r.s3Server)]] : []),
   ];
   return table(['', ''], rows);
 }
@@ -304,7 +368,7 @@ ${summarySection(r)}
 ## DESIGN.md §7 targets
 
 ${targetsSection(r)}
-
+${s3Section(r) !== null ? `\n## Throughput to a local S3 server\n\n${s3Section(r) ?? ''}\n` : ''}
 ${(r.runs ?? 1) > 1 ? `Figures are the median of ${r.runs} runs per tool (min–max of the time in the step tables).` : 'One run per tool (`--runs N` repeats and reports medians): treat differences of a few percent as noise.'}
 
 ## Machine
@@ -317,12 +381,12 @@ ${corpusSection(r)}
 
 ## Method
 
-- Each tool gets its own fresh repository in the work folder, on the same file system as the corpus, and its caches in a private state folder (counted separately below).
+- Each tool gets its own fresh repository in the work folder, on the same file system as the corpus, and its caches in a private state folder (counted separately below). The S3 tools get a fresh bucket on one local S3 server started for the whole run (see Machine).
 - Steps are interleaved: every tool's init, then every tool's full backup, then every tool's no-op backup (a second backup of the unchanged tree), then every tool's restore of the latest snapshot into an empty folder.
 - Before each step: \`sync\` and \`echo 3 > /proc/sys/vm/drop_caches\` (${r.coldCache ? 'done before every step of this run' : '**not permitted in this run: warm cache**'}).
 - Time: ${r.timeMethod}. Throughput = corpus size (${mib(r.corpus.totalBytes, 1)}) ÷ that time, for every step, the no-op backup included.
 - Peak RSS: ${r.rssMethod}. The harness itself is not counted.
-- CPU time and other load: ${r.cpuMethod ?? NM}. Other load near 0 means the tool had the machine to itself.
+- CPU time and other load: ${r.cpuMethod ?? NM}. Other load near 0 means the tool had the machine to itself.${r.tools.some((t) => isS3Tool(t.tool)) ? " For the S3 tools the S3 server's daemons are not the tool: their CPU time during the step is reported on its own and taken out of other load, and their memory is not in the tool's peak RSS." : ''}
 - Restore check: the restored tree is listed and every file hashed; file list, sizes, SHA-256 and the directory list (empty ones included) must equal the source, or the restore is marked **FAILED**. Permissions, owners and mtimes are not compared.
 - Repository size: apparent size of every file and directory in the repository (\`du -sb\`); allocated blocks are shown too.
 
@@ -346,7 +410,7 @@ ${limitsSection(r)}
 
 ${settingsSection(r)}
 
-Passwords go through the environment (\`RESTIC_PASSWORD\`, \`BORG_PASSPHRASE\`, \`HAVRE_PASSWORD\`), never the command line. restic and borg are the versions installed on this machine (see Machine); other releases may perform differently. Havre is its built CLI (\`node bin/havre.js\`, i.e. \`dist/\`), so its peak RSS is the whole CLI process: engine plus Node runtime.
+Passwords go through the environment (\`RESTIC_PASSWORD\`, \`BORG_PASSPHRASE\`, \`HAVRE_PASSWORD\`), never the command line${r.tools.some((t) => isS3Tool(t.tool)) ? ', and so do the S3 access keys (`HAVRE_S3_ACCESS_KEY_ID`/`HAVRE_S3_SECRET_ACCESS_KEY`, `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`)' : ''}. restic and borg are the versions installed on this machine (see Machine); other releases may perform differently. Havre is its built CLI (\`node bin/havre.js\`, i.e. \`dist/\`), so its peak RSS is the whole CLI process: engine plus Node runtime.
 
 ## Reproduce
 
@@ -356,7 +420,7 @@ ${r.command}   # as root for cold-cache numbers; --keep keeps the work folder
 ${r.corpus.preset === 'small' ? 'npm run bench -- --size 1G        # the standard 1 GiB run' : 'npm run bench -- --preset small --out bench/out   # 64 MiB smoke run (CI), leaves docs/ alone'}
 \`\`\`
 
-Options: \`--size 256M|1G|…\`, \`--preset small|standard\`, \`--tools havre,restic,borg\`, \`--work DIR\` (default \`bench/.work\`), \`--keep\`, \`--runs N\` (median of N cycles; use an odd N), \`--seed S\`, \`--out DIR\` (default \`docs\`), \`--skip-limits\`, \`--report-from docs/benchmarks.json\` (rewrite this page without rerunning).
+Options: \`--size 256M|1G|…\`, \`--preset small|standard\`, \`--tools ${ALL_TOOLS.join(',')}\`, \`--s3-backend bluestore|memstore\`, \`--work DIR\` (default \`bench/.work\`), \`--keep\`, \`--runs N\` (median of N cycles; use an odd N), \`--seed S\`, \`--out DIR\` (default \`docs\`), \`--skip-limits\`, \`--report-from docs/benchmarks.json\` (rewrite this page without rerunning).
 ${r.durationMs !== undefined ? `\nThis run took ${(r.durationMs / 60000).toFixed(1)} minutes in all.\n` : ''}`;
 }
 

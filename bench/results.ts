@@ -3,7 +3,8 @@ import type { CategoryStats } from './corpus/generate.js';
 import type { DiskUsage } from './lib/fsutil.js';
 import type { Limits } from './limits.js';
 import type { MachineInfo } from './machine.js';
-import type { ToolName } from './tools/types.js';
+import type { S3ServerInfo } from './lib/s3server.js';
+import type { BucketUsage, ToolName } from './tools/types.js';
 
 export const RESULTS_SCHEMA = 1;
 
@@ -40,6 +41,9 @@ export interface StepMeasure {
   otherCpuMs?: number;
   /** otherCpuMs / processMs: how many CPUs' worth of other work ran alongside, on average */
   otherLoad?: number;
+  /** S3 tools: CPU time of the local S3 server's daemons (radosgw, OSD, monitor) during the step;
+   *  neither in cpuMs nor in otherCpuMs */
+  serverCpuMs?: number;
   loadAvgAtStart?: number;
   /** page cache dropped before the step */
   coldCache?: boolean;
@@ -58,8 +62,9 @@ export interface ToolResult {
   unavailableReason?: string;
   settings: string[];
   steps: Record<StepName, StepMeasure>;
-  repoAfterBackup?: DiskUsage;
-  repoAfterNoop?: DiskUsage;
+  /** du of the repository folder; for an S3 tool, what its bucket holds (no allocated size) */
+  repoAfterBackup?: DiskUsage | BucketUsage;
+  repoAfterNoop?: DiskUsage | BucketUsage;
   /** caches and local state kept outside the repository (restic cache, borg cache, HAVRE_HOME) */
   stateAfterRun?: DiskUsage;
   /** with --runs > 1: every run's measures, in order */
@@ -97,6 +102,8 @@ export interface BenchResults {
   corpus: CorpusSummary;
   limits: Limits | null;
   tools: ToolResult[];
+  /** the local S3 server the S3 tools stored to (when one of them ran) */
+  s3Server?: S3ServerInfo;
   havreBuildWarning?: string;
 }
 

@@ -1,28 +1,32 @@
 // Benchmark harness: Havre against restic and borg on a generated workstation-like corpus.
 //
-//   npm run bench -- [--size 1G | --preset small] [--tools havre,havre-appliance,restic,borg] [--work DIR] [--keep]
-//                    [--seed S] [--runs N] [--out DIR] [--skip-limits] [--report-from FILE]
+//   npm run bench -- [--size 1G | --preset small] [--tools havre,havre-appliance,havre-s3,restic,restic-s3,borg]
+//                    [--work DIR] [--keep] [--seed S] [--runs N] [--out DIR] [--skip-limits]
+//                    [--s3-backend bluestore|memstore] [--report-from FILE]
 //
-// Each tool gets its own fresh repository; steps are interleaved (every tool's init, then every
-// tool's full backup, no-op backup, restore), the page cache is dropped before each step when
-// permitted, every restore is verified file by file (SHA-256), and docs/BENCHMARKS.md,
-// docs/benchmarks.svg and docs/benchmarks.json are written from what was measured.
+// Each tool gets its own fresh repository (the S3 tools: a fresh bucket on one local radosgw
+// started for the whole run); steps are interleaved (every tool's init, then every tool's full
+// backup, no-op backup, restore), the page cache is dropped before each step when permitted, every
+// restore is verified file by file (SHA-256), and docs/BENCHMARKS.md, docs/benchmarks.svg and
+// docs/benchmarks.json are written from what was measured.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { categoryStats, generateCorpus, loadCorpus, type CorpusManifest } from './corpus/generate.js';
-import { diffTrees, describeDiff, diskUsage, dropCaches, hashTree, rmrf, syncAll, type TreeListing } from './lib/fsutil.js';
+import { diffTrees, describeDiff, diskUsage, dropCaches, hashTree, rmrf, syncAll, type DiskUsage, type TreeListing } from './lib/fsutil.js';
 import { failureLine, killCurrent, POLL_MS, succeeded, type ProcResult } from './lib/proc.js';
-import { GiB, MiB, log, mibPerSec, parseSize, repoRoot, sizeLabel } from './lib/util.js';
+import { S3_BACKENDS, S3Server, type S3Backend, type S3ServerInfo } from './lib/s3server.js';
+import { GiB, MiB, fmtBytes, log, mibPerSec, parseSize, repoRoot, sizeLabel } from './lib/util.js';
 import { measureLimits, type Limits } from './limits.js';
 import { machineInfo } from './machine.js';
 import { writeReport } from './report.js';
 import { RESULTS_SCHEMA, STEPS, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
 import { createRunner } from './tools/index.js';
-import { ALL_TOOLS, type ToolName, type ToolRunner } from './tools/types.js';
+import { ALL_TOOLS, isS3Tool, type BucketUsage, type ToolName, type ToolRunner } from './tools/types.js';
 
 const PRESETS: Record<string, number> = { small: 64 * MiB, standard: 1 * GiB };
 const DEFAULT_SEED = '1';
+const DEFAULT_S3_BACKEND: S3Backend = 'bluestore';
 
 interface Options {
   preset: string;
@@ -35,6 +39,7 @@ interface Options {
   skipLimits: boolean;
   runs: number;
   reportFrom: string | null;
+  s3Backend: S3Backend;
   /** the command line that repeats this run */
   command: string;
 }
@@ -42,13 +47,15 @@ interface Options {
 const USAGE = `usage: npm run bench -- [options]
   --size SIZE          corpus size, e.g. 256M, 1G (default 1G, the 'standard' preset)
   --preset NAME        small (64 MiB, CI smoke run) | standard (1 GiB)
-  --tools LIST         comma-separated subset of havre,havre-appliance,restic,borg (default: all four)
+  --tools LIST         comma-separated subset of ${ALL_TOOLS.join(',')} (default: all)
   --work DIR           work folder (default bench/.work); removed at the end unless --keep
   --keep               keep corpus, repositories and restores (a kept corpus is reused next run)
   --seed S             corpus seed (default ${DEFAULT_SEED})
   --out DIR            where BENCHMARKS.md, benchmarks.svg and benchmarks.json go (default docs)
   --runs N             repeat every tool's cycle N times on fresh repositories; report the median
   --skip-limits        do not measure the machine's crypto and disk limits
+  --s3-backend NAME    object store of the local radosgw the S3 tools use: bluestore (default: a
+                       sparse file in the work folder) | memstore (the OSD's RAM, ~2x the data)
   --report-from FILE   only rewrite the report from an existing benchmarks.json
 `;
 
@@ -64,6 +71,7 @@ function parseArgs(argv: string[], root: string): Options {
     skipLimits: false,
     runs: 1,
     reportFrom: null,
+    s3Backend: DEFAULT_S3_BACKEND,
     command: '',
   };
   const cmd: string[] = [];
@@ -117,6 +125,12 @@ function parseArgs(argv: string[], root: string): Options {
         o.runs = n;
         break;
       }
+      case '--s3-backend': {
+        const b = value();
+        if (!(S3_BACKENDS as readonly string[]).includes(b)) throw new Error(`bench: --s3-backend takes ${S3_BACKENDS.join(' or ')}`);
+        o.s3Backend = b as S3Backend;
+        break;
+      }
       case '--report-from':
         o.reportFrom = resolve(value());
         break;
@@ -134,6 +148,7 @@ function parseArgs(argv: string[], root: string): Options {
   if (o.seed !== DEFAULT_SEED) cmd.push(`--seed ${o.seed}`);
   if (o.runs !== 1) cmd.push(`--runs ${o.runs}`);
   if (o.skipLimits) cmd.push('--skip-limits');
+  if (o.s3Backend !== DEFAULT_S3_BACKEND && o.tools.some(isS3Tool)) cmd.push(`--s3-backend ${o.s3Backend}`);
   o.command = `npm run bench -- ${cmd.join(' ')}`;
   return o;
 }
@@ -173,9 +188,11 @@ function locateRestored(target: string, source: string, hint: string | null, m: 
   return null;
 }
 
-function measureOf(r: ProcResult, syncMs: number, coldCache: boolean, corpusBytes: number, throughput: boolean): StepMeasure {
+/** serverCpuMs: the local S3 server's CPU during the step (S3 tools), kept out of "other load". */
+function measureOf(r: ProcResult, syncMs: number, coldCache: boolean, corpusBytes: number, throughput: boolean, serverCpuMs?: number): StepMeasure {
   const ok = succeeded(r);
   const totalMs = r.wallMs + syncMs;
+  const otherCpuMs = Math.max(0, r.machineBusyMs - r.cpuMs - (serverCpuMs ?? 0));
   return {
     status: ok ? 'ok' : 'failed',
     reason: ok ? undefined : failureLine(r),
@@ -188,8 +205,9 @@ function measureOf(r: ProcResult, syncMs: number, coldCache: boolean, corpusByte
     peakRssBytes: r.peakRssBytes,
     rssSamples: r.rssSamples,
     cpuMs: r.cpuMs,
-    otherCpuMs: Math.max(0, r.machineBusyMs - r.cpuMs),
-    otherLoad: r.wallMs > 0 ? Math.max(0, r.machineBusyMs - r.cpuMs) / r.wallMs : undefined,
+    otherCpuMs,
+    otherLoad: r.wallMs > 0 ? otherCpuMs / r.wallMs : undefined,
+    serverCpuMs,
     loadAvgAtStart: r.loadAvgAtStart,
     coldCache,
     stdoutTail: ok ? undefined : r.stdoutTail.slice(-2000),
@@ -233,8 +251,10 @@ async function main(): Promise<void> {
 
   const started = process.hrtime.bigint();
   const date = new Date().toISOString();
-  const ours = ['corpus', 'corpus.json', 'repos', 'restore', 'state', 'limits'];
+  const ours = ['corpus', 'corpus.json', 'repos', 'restore', 'state', 'limits', 's3'];
+  let s3: S3Server | undefined;
   const cleanup = async (): Promise<void> => {
+    await s3?.stop({ keep: o.keep });
     if (o.keep) return;
     for (const d of ours) await rmrf(join(o.work, d));
     try {
@@ -281,9 +301,30 @@ async function main(): Promise<void> {
   const timeoutMs = Math.max(20 * 60_000, Math.ceil(o.size / GiB) * 60 * 60_000);
   const toolVersions: Partial<Record<ToolName, string | null>> = {};
   const perTool = new Map<ToolName, ToolResult[]>(o.tools.map((t) => [t, []]));
-  const buildWarning = o.tools.includes('havre') ? havreBuildWarning(root) : undefined;
+  const buildWarning = o.tools.some((t) => t.startsWith('havre')) ? havreBuildWarning(root) : undefined;
   if (buildWarning) log(`warning: ${buildWarning}`);
   let allCold = true;
+
+  // One local S3 server (Ceph radosgw) for the whole run when an S3 tool is in --tools, started
+  // before any step and unmeasured; a failure makes the S3 tools "not available" at their init.
+  const s3Tools = o.tools.filter(isS3Tool).length;
+  if (s3Tools) {
+    const capacityBytes = Math.max(16 * GiB, Math.ceil((o.size * s3Tools * o.runs * 2) / GiB) * GiB);
+    s3 = new S3Server({ root, base: join(o.work, 's3'), backend: o.s3Backend, capacityBytes });
+    log(`starting the local S3 server (Ceph radosgw, ${o.s3Backend}, ${fmtBytes(capacityBytes)})…`);
+    try {
+      log(`S3 server ready at ${await s3.start()} in ${fmtMs(s3.info.startMs)}`);
+    } catch (e) {
+      log(`S3 server not available: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const repoUsage = async (runner: ToolRunner): Promise<DiskUsage | BucketUsage | undefined> => {
+    if (!runner.repoUsage) return diskUsage(runner.repoDir());
+    return runner.repoUsage().catch((e: unknown) => {
+      log(`${runner.name}: bucket size not measured: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    });
+  };
 
   for (let run = 1; run <= o.runs && !interrupted; run++) {
     if (o.runs > 1) log(`— run ${run} of ${o.runs} —`);
@@ -298,7 +339,7 @@ async function main(): Promise<void> {
       await rmrf(join(o.work, 'restore', name));
       await mkdir(stateDir, { recursive: true });
       await mkdir(join(o.work, 'repos'), { recursive: true });
-      const runner = createRunner(name, { stateDir, root, password, timeoutMs });
+      const runner = createRunner(name, { stateDir, root, password, timeoutMs, s3 });
       runners.set(name, runner);
       if (!(name in toolVersions)) toolVersions[name] = await runner.version();
       const skipped: StepMeasure = { status: 'skipped' };
@@ -321,17 +362,20 @@ async function main(): Promise<void> {
         const m = res.steps[step];
         const status =
           m.status === 'ok'
-            ? `${fmtMs(m.totalMs)}${m.mibPerSec !== undefined ? `, ${m.mibPerSec.toFixed(1)} MiB/s` : ''}, CPU ${fmtMs(m.cpuMs)}, peak RSS ${((m.peakRssBytes ?? 0) / MiB).toFixed(0)} MiB, other load ${(m.otherLoad ?? 0).toFixed(2)} CPUs`
+            ? `${fmtMs(m.totalMs)}${m.mibPerSec !== undefined ? `, ${m.mibPerSec.toFixed(1)} MiB/s` : ''}, CPU ${fmtMs(m.cpuMs)}, peak RSS ${((m.peakRssBytes ?? 0) / MiB).toFixed(0)} MiB, other load ${(m.otherLoad ?? 0).toFixed(2)} CPUs${m.serverCpuMs !== undefined ? `, S3 server CPU ${fmtMs(m.serverCpuMs)}` : ''}`
             : `${m.status}: ${m.reason ?? ''}`;
-        log(`${step.padEnd(7)} ${name.padEnd(6)} ${status}`);
+        log(`${step.padEnd(7)} ${name.padEnd(15)} ${status}`);
       }
     };
     const measured = async (step: StepName, res: ToolResult, throughput: boolean, go: () => Promise<ProcResult>): Promise<StepMeasure> => {
       const cold = await dropCaches();
       if (!cold) allCold = false;
+      const server = isS3Tool(res.tool) ? s3 : undefined;
+      const cpu0 = server?.cpuMs();
       const r = await go();
+      const cpu1 = server?.cpuMs();
       const syncMs = syncAll();
-      const m = measureOf(r, syncMs, cold, corpusBytes, throughput);
+      const m = measureOf(r, syncMs, cold, corpusBytes, throughput, cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined);
       res.steps[step] = m;
       return m;
     };
@@ -347,7 +391,7 @@ async function main(): Promise<void> {
     });
     await runStep('backup', async (runner, res) => {
       const m = await measured('backup', res, true, () => runner.backup(corpusDir));
-      res.repoAfterBackup = await diskUsage(runner.repoDir());
+      res.repoAfterBackup = await repoUsage(runner);
       if (m.status !== 'ok') {
         for (const st of ['noop', 'restore'] as const) res.steps[st] = { status: 'skipped', reason: 'full backup failed' };
       }
@@ -355,7 +399,7 @@ async function main(): Promise<void> {
     await runStep('noop', async (runner, res) => {
       if (res.steps.backup.status !== 'ok') return;
       await measured('noop', res, true, () => runner.noopBackup(corpusDir));
-      res.repoAfterNoop = await diskUsage(runner.repoDir());
+      res.repoAfterNoop = await repoUsage(runner);
     });
     await runStep('restore', async (runner, res) => {
       if (res.steps.backup.status !== 'ok') return;
@@ -389,6 +433,7 @@ async function main(): Promise<void> {
     }
   }
   const finalResults = o.tools.map((t) => aggregate(perTool.get(t) ?? [])).filter((r): r is ToolResult => !!r);
+  const s3Server: S3ServerInfo | undefined = s3 ? await s3.stop({ keep: o.keep }) : undefined;
 
   const bench: BenchResults = {
     schema: RESULTS_SCHEMA,
@@ -417,6 +462,7 @@ async function main(): Promise<void> {
     limits,
     runs: o.runs,
     tools: finalResults,
+    s3Server,
     havreBuildWarning: buildWarning,
   };
   if (interrupted) return;

@@ -67,7 +67,7 @@ class Tail {
   }
 }
 
-function readStatus(pid: number): { rss: number; hwm: number } | null {
+export function readStatus(pid: number): { rss: number; hwm: number } | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -94,7 +94,7 @@ function readStat(pid: number): string[] | null {
 }
 
 /** utime + stime + cutime + cstime, in ms */
-function readCpuMs(pid: number): number | null {
+export function readCpuMs(pid: number): number | null {
   const f = readStat(pid);
   if (!f) return null;
   return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS;

@@ -7,19 +7,25 @@ import { runMeasured } from '../lib/proc.js';
 import { capture } from './exec.js';
 import type { ToolContext, ToolRunner } from './types.js';
 
+export interface HavreOptions {
+  keychain: boolean;
+  /** more environment (the S3 runner's access key) */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Runs `havre ARGS` measured, with Havre's home in the run state. Without `keychain`, the OS
  * keychain is off (the fs runner's setting); the appliance runner needs it for the machine's keys.
  */
-export function havreCommand(ctx: ToolContext, opts: { keychain: boolean }): (args: string[]) => ReturnType<typeof runMeasured> {
+export function havreCommand(ctx: ToolContext, opts: HavreOptions): (args: string[]) => ReturnType<typeof runMeasured> {
   const bin = join(ctx.root, 'bin', 'havre.js');
-  const env: NodeJS.ProcessEnv = { ...process.env, HAVRE_HOME: join(ctx.stateDir, 'home'), HAVRE_PASSWORD: ctx.password };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, HAVRE_HOME: join(ctx.stateDir, 'home'), HAVRE_PASSWORD: ctx.password };
   if (opts.keychain) delete env.HAVRE_KEYCHAIN;
   else env.HAVRE_KEYCHAIN = 'none';
   return (args) => runMeasured(process.execPath, [bin, ...args], { env, cwd: ctx.root, timeoutMs: ctx.timeoutMs, label: `havre ${args.join(' ')}` });
 }
 
-export function havreRunner(ctx: ToolContext, opts: { keychain: boolean } = { keychain: false }): ToolRunner {
+export function havreRunner(ctx: ToolContext, opts: HavreOptions = { keychain: false }): ToolRunner {
   let repo = '';
   const bin = join(ctx.root, 'bin', 'havre.js');
   const run = havreCommand(ctx, opts);

@@ -3,24 +3,11 @@
 // and started unmeasured; `init` measures `havre enroll`. The appliance server runs as a separate
 // process: its CPU and memory are not in Havre's columns, but it shares the machine's cores.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { ProcResult } from '../lib/proc.js';
-import { capture } from './exec.js';
+import { freePort } from '../lib/net.js';
+import { capture, setupFailure } from './exec.js';
 import { havreCommand, havreRunner } from './havre.js';
 import type { ToolContext, ToolRunner } from './types.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `havre-appliance serve` and resolves once it says it listens. */
 function serve(bin: string, data: string, env: NodeJS.ProcessEnv, cwd: string): Promise<ChildProcess> {
@@ -47,12 +34,6 @@ function serve(bin: string, data: string, env: NodeJS.ProcessEnv, cwd: string): 
       reject(new Error(`havre-appliance serve exited (${code}): ${err.slice(-500)}`));
     });
   });
-}
-
-/** The appliance could not be set up: reported like a failed init, with the reason. */
-function setupFailure(reason: string): ProcResult {
-  return { command: 'havre-appliance init/serve/tokens create', exitCode: null, signal: null, error: reason, wallMs: 0, peakRssBytes: 0, rssSamples: 0,
-    cpuMs: 0, machineBusyMs: 0, loadAvgAtStart: 0, stdoutTail: '', stderrTail: reason };
 }
 
 export function havreApplianceRunner(ctx: ToolContext): ToolRunner {
@@ -91,7 +72,7 @@ export function havreApplianceRunner(ctx: ToolContext): ToolRunner {
       try {
         ({ token, port } = await setUp());
       } catch (e) {
-        return setupFailure(e instanceof Error ? e.message : String(e));
+        return setupFailure('havre-appliance init/serve/tokens create', e instanceof Error ? e.message : String(e));
       }
       return run(['enroll', '--appliance', `https://127.0.0.1:${port}`, '--token', token, '--json']);
     },

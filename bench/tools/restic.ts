@@ -5,10 +5,12 @@ import { runMeasured } from '../lib/proc.js';
 import { capture } from './exec.js';
 import type { ToolContext, ToolRunner } from './types.js';
 
-export function resticRunner(ctx: ToolContext): ToolRunner {
+/** `opts.env`: more environment (the S3 runner's access key). */
+export function resticRunner(ctx: ToolContext, opts: { env?: NodeJS.ProcessEnv } = {}): ToolRunner {
   let repo = '';
   const env = (): NodeJS.ProcessEnv => ({
     ...process.env,
+    ...opts.env,
     RESTIC_PASSWORD: ctx.password,
     RESTIC_REPOSITORY: repo,
     RESTIC_CACHE_DIR: join(ctx.stateDir, 'cache'),
@@ -30,7 +32,7 @@ export function resticRunner(ctx: ToolContext): ToolRunner {
       return r.ok ? r.out.trim() : null;
     },
     init(repoDir) {
-      repo = repoDir;
+      repo = repoDir; // a folder, or `s3:URL/BUCKET` (restic-s3)
       return run(['-r', repoDir, 'init']);
     },
     backup(src) {
