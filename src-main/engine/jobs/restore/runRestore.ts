@@ -1,6 +1,4 @@
-import { constants } from 'node:fs';
-import { chmod, lchown, lstat, lutimes, open, readlink, rename, rm, symlink, utimes } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { chmod, lstat, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HavreError, errnoCode, isHavreError } from '../../errors/index.js';
 import { findNode, type DirNode, type FileNode, type Repository, type SymlinkNode, type TreeNode } from '../../repo/index.js';
@@ -9,7 +7,10 @@ import { Limit } from '../shared/limit.js';
 import { BlobCache } from './BlobCache.js';
 import { BlobOpenPool } from './BlobOpenPool.js';
 import { keepBothName, type ConflictMode } from './conflict.js';
+import { planRestore, type PackRun, type PlanLimits, type PlannedBlob } from './RestorePlan.js';
+import { RestoringFile, setTimes } from './RestoringFile.js';
 import { SafeTarget } from './SafeTarget.js';
+import { TreePrefetch } from './TreePrefetch.js';
 import { sameContent } from './sameContent.js';
 
 export interface RestoreOptions {
@@ -46,15 +47,28 @@ interface PendingMeta {
   readonly node: DirNode;
 }
 
-const ZEROS = Buffer.alloc(8 * 1024 * 1024);
-/** Blobs of one file read and opened ahead of its writes. */
-const PREFETCH = 4;
+/** A file of the snapshot to restore, as the tree walk finds it. */
+interface FileEntry {
+  readonly dir: string[];
+  readonly node: FileNode;
+}
+
+/** Files restored together: each is open (a temporary file) until its last blob lands. */
+const WINDOW_FILES = 256;
+/** ...and a window stops growing past this much content, so its runs stay near its files. */
+const WINDOW_BYTES = 512 * 1024 * 1024;
+/** Ranged reads in flight: each holds at most PLAN_LIMITS.maxRun bytes until its blobs are written. */
+const RUNS_IN_FLIGHT = 4;
+const PLAN_LIMITS: PlanLimits = { maxGap: 1024 * 1024, maxRun: 32 * 1024 * 1024 };
+/** Existing files compared, and temporary files created, at once. */
+const PREPARE_IN_FLIGHT = 8;
 
 /**
- * Restores a snapshot, a folder or a file. Every blob is authenticated before its bytes are
- * written; files are written to a temporary name and renamed into place only when complete, so
- * the target never holds a partial or wrong file. Symbolic links are created last, so nothing is
- * ever written through one.
+ * Restores a snapshot, a folder or a file. Files are taken in windows (RestorePlan.ts): each
+ * window's blobs are read pack by pack in ranged runs, authenticated on worker threads, and written
+ * to every place they belong; a file is renamed into place only when complete, so the target never
+ * holds a partial or wrong file. Symbolic links are created last, so nothing is ever written
+ * through one.
  */
 export async function runRestore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
   const started = Date.now();
@@ -65,7 +79,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
     identical: [], skipped: [], renamed: [], failed: [], durationMs: 0 };
   const cache = new BlobCache();
   const pool = new BlobOpenPool(repo);
-  const fileLimit = new Limit(4);
+  const trees = new TreePrefetch(repo);
   const symlinks: { dir: string[]; node: SymlinkNode }[] = [];
   const dirMeta: PendingMeta[] = [];
   const meter = new ProgressMeter('restore', opts.onProgress);
@@ -73,78 +87,43 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
 
   const rel = (dir: readonly string[], name: string): string => [...dir, name].join('/');
   const fail = (path: string, e: unknown): void => {
-    if (isHavreError(e) && (e.code === 'STORE_UNAVAILABLE' || e.code === 'STORE_PERMISSION')) throw e;
+    if (isFatal(e)) throw e;
     result.failed.push({ path, code: isHavreError(e) ? e.code : (errnoCode(e) ?? 'EIO'), reason: isHavreError(e) ? e.message : String(e) });
   };
 
-  async function restoreFile(dir: string[], node: FileNode): Promise<void> {
+  /** The file's temporary file, or null when it is identical, skipped, or cannot be started. */
+  async function prepare({ dir, node }: FileEntry): Promise<RestoringFile | null> {
     const path = rel(dir, node.name);
-    const dirAbs = await target.recheck(dir);
-    let name = node.name;
-    const existing = await lstat(join(dirAbs, name)).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? null : Promise.reject(e)));
-    if (existing) {
-      if (existing.isFile() && (await sameContent(repo, join(dirAbs, name), node, existing.size))) {
-        result.identical.push(path);
-        return;
-      }
-      if (existing.isDirectory() && conflict !== 'keep-both') {
-        result.skipped.push({ path, code: 'FOLDER_IN_THE_WAY', reason: 'a folder exists with this name' });
-        return;
-      }
-      if (conflict === 'skip') {
-        result.skipped.push({ path, code: 'EXISTS', reason: 'a different file exists (conflict mode skip)' });
-        return;
-      }
-      if (conflict === 'keep-both') {
-        name = await keepBothName(dirAbs, node.name, now);
-        result.renamed.push({ path, as: rel(dir, name) });
-      }
-    }
-    const tmp = join(dirAbs, `.havre-restore-${randomBytes(6).toString('hex')}`);
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    // Up to PREFETCH blobs of this file are read and opened (on the workers) ahead of the writes.
-    const ahead: Promise<Buffer>[] = [];
-    let next = 0;
-    const fill = (): void => {
-      while (ahead.length < PREFETCH && next < node.content.length) {
-        const p = fetchBlob(node.content[next++]!);
-        p.catch(() => undefined); // handled where awaited; never an unhandled rejection meanwhile
-        ahead.push(p);
-      }
-    };
     try {
-      let offset = 0;
-      fill();
-      while (ahead.length > 0) {
-        const blob = await ahead.shift()!;
-        fill();
-        // All-zero chunks are skipped: the file stays sparse, and truncate() fills the gap with zeros.
-        const zero = blob.length <= ZEROS.length && blob.equals(ZEROS.subarray(0, blob.length));
-        if (!zero) {
-          let w = 0;
-          while (w < blob.length) w += (await fh.write(blob, w, blob.length - w, offset + w)).bytesWritten;
+      const dirAbs = await target.recheck(dir);
+      let name = node.name;
+      const existing = await lstat(join(dirAbs, name)).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? null : Promise.reject(e)));
+      if (existing) {
+        if (existing.isFile() && (await sameContent(repo, join(dirAbs, name), node, existing.size))) {
+          result.identical.push(path);
+          return null;
         }
-        offset += blob.length;
-        result.bytes += blob.length;
+        if (existing.isDirectory() && conflict !== 'keep-both') {
+          result.skipped.push({ path, code: 'FOLDER_IN_THE_WAY', reason: 'a folder exists with this name' });
+          return null;
+        }
+        if (conflict === 'skip') {
+          result.skipped.push({ path, code: 'EXISTS', reason: 'a different file exists (conflict mode skip)' });
+          return null;
+        }
+        if (conflict === 'keep-both') {
+          name = await keepBothName(dirAbs, node.name, now);
+          result.renamed.push({ path, as: rel(dir, name) });
+        }
       }
-      if (offset !== node.size) throw new HavreError('INTEGRITY', { what: `file ${path} (size ${offset} instead of ${node.size})` });
-      await fh.truncate(node.size);
-      await fh.chmod(node.mode);
-      await fh.close();
-      await target.recheck(dir);
-      await setTimes(tmp, node.mtime, false);
-      if (process.getuid?.() === 0) await lchown(tmp, node.uid, node.gid).catch(() => undefined);
-      await rename(tmp, join(dirAbs, name));
-      result.files++;
+      return await RestoringFile.create(dir, path, node, dirAbs, name);
     } catch (e) {
-      await Promise.allSettled(ahead);
-      await fh.close().catch(() => undefined);
-      await rm(tmp, { force: true });
-      throw e;
+      fail(path, e);
+      return null;
     }
   }
 
-  /** A blob's plaintext: from the cache, or read from its pack and opened on a worker. */
+  /** A blob's plaintext read on its own (a run that could not be read): from the cache, or its pack. */
   async function fetchBlob(id: string): Promise<Buffer> {
     const hit = cache.get(id);
     if (hit) return hit;
@@ -155,41 +134,157 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
     return plain;
   }
 
-  async function restoreNode(dir: string[], node: TreeNode, jobs: Promise<void>[]): Promise<void> {
-    const path = rel(dir, node.name);
-    if (node.type === 'file') {
-      jobs.push(fileLimit.run(() => restoreFile(dir, node).catch((e: unknown) => fail(path, e))).then(() => {
-        meter.report({ phase: 'restoring', files: result.files, bytes: result.bytes, currentPath: path });
+  async function restoreWindow(entries: FileEntry[]): Promise<void> {
+    const prepLimit = new Limit(PREPARE_IN_FLIGHT);
+    const opened = await Promise.all(entries.map((e) => prepLimit.run(() => prepare(e))));
+    const files = opened.filter((f): f is RestoringFile => f !== null);
+    const plan = planRestore(files.map((f) => f.node), (id) => repo.catalog.findBlob(Buffer.from(id, 'hex')), PLAN_LIMITS);
+    const finishing: Promise<void>[] = [];
+
+    const giveUp = async (i: number, e: unknown): Promise<void> => {
+      const f = files[i]!;
+      if (f.aborted) return;
+      await f.abort();
+      fail(f.path, e);
+    };
+    const landed = (i: number): void => {
+      const f = files[i]!;
+      if (f.aborted || --plan.pending[i]! > 0) return;
+      finishing.push(f.finish(f.node.content.length, () => target.recheck(f.dir)).then(() => {
+        result.files++;
+        meter.report({ phase: 'restoring', files: result.files, bytes: result.bytes, currentPath: f.path });
+      }, (e: unknown) => giveUp(i, e)));
+    };
+    /** Writes a blob's plaintext to every place the window needs it. */
+    const deliver = async (b: PlannedBlob, plain: Buffer): Promise<void> => {
+      await Promise.all(b.to.map(async ({ file, offset }) => {
+        const f = files[file]!;
+        if (f.aborted) return;
+        try {
+          await f.write(plain, offset);
+          result.bytes += plain.length;
+          landed(file);
+        } catch (e) {
+          await giveUp(file, e);
+        }
       }));
-    } else if (node.type === 'symlink') {
-      symlinks.push({ dir, node });
-    } else {
-      try {
-        const sub = [...dir, node.name];
-        const abs = await target.dir(sub);
-        result.dirs++;
-        const tree = await repo.loadTree(node.subtree);
-        for (const child of tree.nodes) await restoreNode(sub, child, jobs);
-        dirMeta.push({ abs, node });
-      } catch (e) {
-        fail(path, e);
+    };
+    const blobFailed = async (b: PlannedBlob, e: unknown): Promise<void> => {
+      if (isFatal(e)) throw e;
+      for (const { file } of b.to) await giveUp(file, e);
+    };
+
+    async function readRun(run: PackRun): Promise<void> {
+      const wanted = run.blobs.filter((b) => b.to.some(({ file }) => !files[file]!.aborted));
+      if (wanted.length === 0) return;
+      const cached = wanted.map((b) => cache.get(b.id));
+      let bytes: Buffer | null = null;
+      if (cached.some((c) => c === undefined)) {
+        try {
+          bytes = await repo.store.get('data', run.packId, { offset: run.offset, length: run.length });
+          if (bytes.length !== run.length) throw new HavreError('INTEGRITY', { what: `pack ${run.packId.slice(0, 12)} (truncated)` });
+        } catch (e) {
+          if (isFatal(e)) throw e;
+          bytes = null; // each blob on its own, from wherever it can still be read
+        }
       }
+      const run0 = bytes;
+      await Promise.all(wanted.map(async (b, i) => {
+        let plain = cached[i];
+        try {
+          if (!plain && run0) {
+            const at = b.loc.offset - run.offset;
+            // A copy of its own: the worker takes the bytes over, and the run stays whole for the others.
+            const sealed = Buffer.from(run0.subarray(at, at + b.loc.storedLength));
+            const idBuf = Buffer.from(b.id, 'hex');
+            plain = await pool.open(idBuf, b.loc, sealed).catch((e: unknown) => repo.openElsewhere(b.loc, (s) => pool.open(idBuf, b.loc, s), e));
+            cache.set(b.id, plain);
+          }
+          plain ??= await fetchBlob(b.id);
+        } catch (e) {
+          await blobFailed(b, e);
+          return;
+        }
+        await deliver(b, plain);
+      }));
+    }
+
+    try {
+      for (const [i, id] of plan.missing) await giveUp(i, new HavreError('BLOB_MISSING', { id: id.slice(0, 16) }));
+      for (const [i, f] of files.entries()) {
+        if (f.aborted) continue;
+        if (plan.sizes[i] !== f.node.size) await giveUp(i, new HavreError('INTEGRITY', { what: `file ${f.path} (size ${plan.sizes[i]} instead of ${f.node.size})` }));
+        else if (plan.pending[i] === 0) {
+          plan.pending[i] = 1;
+          landed(i); // an empty file
+        }
+      }
+      const runLimit = new Limit(RUNS_IN_FLIGHT);
+      await Promise.all(plan.runs.map((run) => runLimit.run(() => readRun(run))));
+      await Promise.all(finishing);
+    } catch (e) {
+      await Promise.allSettled(finishing);
+      await Promise.all(files.map((f) => f.abort()));
+      throw e;
+    }
+    for (const [i, f] of files.entries()) {
+      // Every blob was planned: a file still waiting would be a bug in the plan, never a silent gap.
+      if (!f.aborted && plan.pending[i]! > 0) await giveUp(i, new HavreError('INTERNAL', { reason: `restore lost track of ${f.path}` }));
     }
   }
 
-  const jobs: Promise<void>[] = [];
-  try {
+  /** The snapshot's files in tree order; folders are created (and checked) as the walk reaches them. */
+  async function* walk(dir: string[], node: TreeNode): AsyncGenerator<FileEntry> {
+    if (node.type === 'file') {
+      yield { dir, node };
+      return;
+    }
+    if (node.type === 'symlink') {
+      symlinks.push({ dir, node });
+      return;
+    }
+    const sub = [...dir, node.name];
+    let children: readonly TreeNode[];
+    try {
+      const abs = await target.dir(sub);
+      result.dirs++;
+      children = (await trees.get(node.subtree)).nodes;
+      trees.warm(children.flatMap((c) => (c.type === 'dir' ? [c.subtree] : [])));
+      dirMeta.push({ abs, node });
+    } catch (e) {
+      fail(rel(dir, node.name), e);
+      return;
+    }
+    for (const child of children) yield* walk(sub, child);
+  }
+
+  async function* roots(): AsyncGenerator<FileEntry> {
     if (opts.path !== undefined) {
       const node = await findNode((t) => repo.loadTree(t), row.tree, opts.path, row.id.slice(0, 8));
       // The whole snapshot is restored without --path; an empty one names nothing.
       if (!node) throw new HavreError('PATH_NOT_IN_SNAPSHOT', { path: opts.path, snapshot: row.id.slice(0, 8) });
-      await restoreNode([], node, jobs);
+      yield* walk([], node);
     } else {
-      for (const node of (await repo.loadTree(row.tree)).nodes) await restoreNode([], node, jobs);
+      const top = (await trees.get(row.tree)).nodes;
+      trees.warm(top.flatMap((c) => (c.type === 'dir' ? [c.subtree] : [])));
+      for (const node of top) yield* walk([], node);
     }
-    await Promise.all(jobs);
+  }
+
+  try {
+    let window: FileEntry[] = [];
+    let windowBytes = 0;
+    for await (const entry of roots()) {
+      window.push(entry);
+      windowBytes += entry.node.size;
+      if (window.length >= WINDOW_FILES || windowBytes >= WINDOW_BYTES) {
+        await restoreWindow(window);
+        window = [];
+        windowBytes = 0;
+      }
+    }
+    if (window.length > 0) await restoreWindow(window);
   } finally {
-    await Promise.allSettled(jobs);
     await pool.close();
   }
 
@@ -235,8 +330,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   return result;
 }
 
-async function setTimes(path: string, mtimeNs: string, link: boolean): Promise<void> {
-  const secs = Number(BigInt(mtimeNs) / 1000n) / 1e6;
-  if (link) await lutimes(path, secs, secs);
-  else await utimes(path, secs, secs);
+/** Errors that end the whole restore: the store is gone or refuses us, so every other file would fail too. */
+function isFatal(e: unknown): boolean {
+  return isHavreError(e) && (e.code === 'STORE_UNAVAILABLE' || e.code === 'STORE_PERMISSION');
 }

@@ -1,0 +1,78 @@
+import { constants } from 'node:fs';
+import { lchown, lutimes, open, rename, rm, utimes, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { HavreError } from '../../errors/index.js';
+import type { FileNode } from '../../repo/index.js';
+
+const ZEROS = Buffer.alloc(8 * 1024 * 1024);
+
+/**
+ * A file being restored: written at positions, in whatever order its blobs arrive, into a
+ * temporary file beside its final name, and renamed into place only once complete and closed, so
+ * the target never holds a partial or wrong file under a restored name.
+ */
+export class RestoringFile {
+  private writes = 0;
+  private failed = false;
+
+  private constructor(
+    /** Its folder, as components below the restore target. */
+    readonly dir: readonly string[],
+    readonly path: string,
+    readonly node: FileNode,
+    private readonly dirAbs: string,
+    private readonly name: string,
+    private readonly tmp: string,
+    private readonly fh: FileHandle,
+  ) {}
+
+  /** Creates the temporary file (never through a link: O_EXCL | O_NOFOLLOW, a fresh random name). */
+  static async create(dir: readonly string[], path: string, node: FileNode, dirAbs: string, name: string): Promise<RestoringFile> {
+    const tmp = join(dirAbs, `.havre-restore-${randomBytes(6).toString('hex')}`);
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    return new RestoringFile(dir, path, node, dirAbs, name, tmp, fh);
+  }
+
+  get aborted(): boolean {
+    return this.failed;
+  }
+
+  /** Writes one blob's plaintext at `offset`. All-zero blobs are skipped: the file stays sparse. */
+  async write(plain: Buffer, offset: number): Promise<void> {
+    if (this.failed) return;
+    this.writes++;
+    if (plain.length <= ZEROS.length && plain.equals(ZEROS.subarray(0, plain.length))) return;
+    let w = 0;
+    while (w < plain.length) w += (await this.fh.write(plain, w, plain.length - w, offset + w)).bytesWritten;
+  }
+
+  /**
+   * Completes the file once every expected write has landed: size, mode, times, owner, then the
+   * rename. `recheck` re-proves the folder chain just before the rename (a link may have appeared).
+   */
+  async finish(expectedWrites: number, recheck: () => Promise<unknown>): Promise<void> {
+    if (this.writes !== expectedWrites) throw new HavreError('INTERNAL', { reason: `restore wrote ${this.writes} of ${expectedWrites} blobs of a file` });
+    await this.fh.truncate(this.node.size);
+    await this.fh.chmod(this.node.mode);
+    await this.fh.close();
+    await recheck();
+    await setTimes(this.tmp, this.node.mtime, false);
+    if (process.getuid?.() === 0) await lchown(this.tmp, this.node.uid, this.node.gid).catch(() => undefined);
+    await rename(this.tmp, join(this.dirAbs, this.name));
+  }
+
+  /** Gives the file up: closes and removes the temporary file; later writes are ignored. */
+  async abort(): Promise<void> {
+    if (this.failed) return;
+    this.failed = true;
+    await this.fh.close().catch(() => undefined);
+    await rm(this.tmp, { force: true });
+  }
+}
+
+export async function setTimes(path: string, mtimeNs: string, link: boolean): Promise<void> {
+  const secs = Number(BigInt(mtimeNs) / 1000n) / 1e6;
+  if (link) await lutimes(path, secs, secs);
+  else await utimes(path, secs, secs);
+}
