@@ -1,5 +1,8 @@
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
 import { backupCommand } from './commands/backup.js';
+import { daemonCommand } from './commands/daemon.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { settingsCommand } from './commands/settings.js';
 import { enrollCommand } from './commands/enroll.js';
 import { forgetCommand, pruneCommand } from './commands/forget.js';
 import { initCommand } from './commands/init.js';
@@ -27,6 +30,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   repair: repairCommand,
   status: statusCommand,
   target: targetCommand,
+  daemon: daemonCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
+  settings: settingsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -26,6 +26,127 @@ export interface EngineStatus {
   lastBackup: LastBackup | null;
   /** Optional detail for 'error' and 'locked', already user-facing and free of secrets. */
   message?: string;
+  /** Continuous protection, when this engine runs it (the app's engine, `havre daemon`). */
+  protection?: ProtectionStatus;
+}
+
+// ---- continuous protection (issue 5) ---------------------------------------------------------
+
+/** Why protection is not running right now. 'user': paused from the tray or the CLI. */
+export const PAUSE_REASONS = ['user', 'window', 'battery', 'metered', 'target-away'] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];
+
+export interface PauseState {
+  reason: PauseReason;
+  /** ISO 8601, UTC: when it ends by itself; null: until resumed (or until the condition ends). */
+  until: string | null;
+}
+
+/**
+ * 'watching': file events arrive live; 'scan-only': the watcher is unavailable (e.g. the inotify
+ * limit), changes are found by periodic scans; 'off': continuous protection is disabled.
+ */
+export const WATCH_MODES = ['watching', 'scan-only', 'off'] as const;
+export type WatchMode = (typeof WATCH_MODES)[number];
+
+export const PROTECTION_ACTIVITIES = ['idle', 'waiting', 'scanning', 'backing-up', 'paused'] as const;
+export type ProtectionActivity = (typeof PROTECTION_ACTIVITIES)[number];
+
+export interface TargetSuccess {
+  /** "local", "appliance" or a cloud target's name. */
+  target: string;
+  /** ISO 8601, UTC, of the last snapshot complete on that target; null when none yet. */
+  time: string | null;
+}
+
+export interface ProtectionStatus {
+  mode: WatchMode;
+  activity: ProtectionActivity;
+  /** Files in the latest snapshot. */
+  protectedFiles: number;
+  /** Changed files waiting to be backed up, and their size as last seen. */
+  pendingFiles: number;
+  pendingBytes: number;
+  /** Files that could not be read after retries (in use, permission denied...). */
+  failedFiles: number;
+  /** ISO 8601, UTC: the oldest change not yet protected; null when nothing waits. */
+  oldestPendingChange: string | null;
+  lastSuccess: TargetSuccess[];
+  pause: PauseState | null;
+  /** Something the user or IT should act on (the inotify limit, a folder that vanished...). */
+  warnings: IpcError[];
+}
+
+/** A file that could not be backed up after retries, and why. Shown to the machine's own user only. */
+export interface FailedFile {
+  path: string;
+  code: string;
+  message: string;
+  messageFr: string;
+  attempts: number;
+  /** ISO 8601, UTC. */
+  lastAttempt: string;
+}
+
+export type PauseRequest = { minutes: number } | { until: 'tomorrow' } | { until: 'resumed' };
+
+/** Limits the upload rate during some hours; the first rule that matches applies. */
+export interface BandwidthRule {
+  /** 0 = Sunday … 6 = Saturday; empty: every day. */
+  days: number[];
+  /** "HH:MM", local time; start > end spans midnight. */
+  start: string;
+  end: string;
+  /** KiB/s; null: unlimited during these hours. */
+  uploadKiBps: number | null;
+}
+
+export interface BackupWindow {
+  days: number[];
+  start: string;
+  end: string;
+}
+
+export const CPU_PRIORITIES = ['normal', 'low', 'low-when-active'] as const;
+export type CpuPriority = (typeof CPU_PRIORITIES)[number];
+
+/** What a user may set (and what IT's policy may fix: issue 8). Stored in HAVRE_HOME/settings.json. */
+export interface Settings {
+  /** Absolute folders backed up and watched. */
+  folders: string[];
+  /** Glob patterns left out, on top of the defaults (`**`, `*`, `?`, `[…]`; a pattern without `/` matches a name anywhere). */
+  exclusions: string[];
+  /** The built-in exclusions: caches, temporary files, trash, build output, OS files, cloud placeholders. */
+  defaultExclusions: boolean;
+  /** Files larger than this are left out (MiB); null: no limit. */
+  maxFileSizeMiB: number | null;
+  /** Watch the folders and back up changes within seconds; false: scheduled scans only. */
+  continuous: boolean;
+  /** Minutes between reconcile scans (the watcher's safety net, or the schedule when continuous is off). */
+  scanIntervalMinutes: number;
+  /** Back up only during these hours; null: at any time. */
+  window: BackupWindow | null;
+  /** Do not back up on battery power at all. */
+  pauseOnBattery: boolean;
+  /** On battery, do not back up below this charge (percent; 0: no threshold). */
+  minBatteryPercent: number;
+  /** Do not back up over a metered connection. */
+  pauseOnMetered: boolean;
+  /** Upload limit (KiB/s) outside the rules below; null: unlimited. */
+  uploadKiBps: number | null;
+  bandwidthRules: BandwidthRule[];
+  cpuPriority: CpuPriority;
+}
+
+export const SETTING_KEYS = ['folders', 'exclusions', 'defaultExclusions', 'maxFileSizeMiB', 'continuous', 'scanIntervalMinutes', 'window',
+  'pauseOnBattery', 'minBatteryPercent', 'pauseOnMetered', 'uploadKiBps', 'bandwidthRules', 'cpuPriority'] as const satisfies readonly (keyof Settings)[];
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+export interface SettingsView {
+  /** The settings in effect: the user's, over the defaults, under IT's policy. */
+  values: Settings;
+  /** Settings IT's policy fixes, with the reason shown beside them; the user cannot change them. */
+  locked: Partial<Record<SettingKey, IpcError>>;
 }
 
 export interface SnapshotSummary {
@@ -38,6 +159,8 @@ export interface SnapshotSummary {
   paths: string[];
   files: number;
   bytes: number;
+  /** 'continuous' marks the small snapshots of continuous protection. */
+  tags: string[];
 }
 
 export const TREE_ENTRY_TYPES = ['file', 'dir', 'symlink'] as const;
@@ -187,6 +310,11 @@ export interface IpcContract {
   'backup:start': { request: undefined; response: JobRef };
   'restore:start': { request: RestoreRequest; response: JobRef };
   'job:cancel': { request: JobRef; response: CancelResult };
+  'protection:pause': { request: PauseRequest; response: ProtectionStatus };
+  'protection:resume': { request: undefined; response: ProtectionStatus };
+  'protection:failures': { request: undefined; response: FailedFile[] };
+  'settings:get': { request: undefined; response: SettingsView };
+  'settings:set': { request: Partial<Settings>; response: SettingsView };
 }
 
 export type Channel = keyof IpcContract;
@@ -201,6 +329,11 @@ export const CHANNELS = [
   'backup:start',
   'restore:start',
   'job:cancel',
+  'protection:pause',
+  'protection:resume',
+  'protection:failures',
+  'settings:get',
+  'settings:set',
 ] as const satisfies readonly Channel[];
 
 // Compile-time proof that CHANNELS lists every channel of IpcContract.
@@ -270,6 +403,16 @@ export interface EngineApi {
   startRestore(request: RestoreRequest): Promise<JobRef>;
   /** 'job:cancel' */
   cancelJob(request: JobRef): Promise<CancelResult>;
+  /** 'protection:pause' — stops what runs now (an upload included) and starts nothing until it ends. */
+  pause(request: PauseRequest): Promise<ProtectionStatus>;
+  /** 'protection:resume' — ends a pause the user asked for (not a window, battery or metered one). */
+  resume(): Promise<ProtectionStatus>;
+  /** 'protection:failures' — files that could not be backed up after retries. */
+  listFailures(): Promise<FailedFile[]>;
+  /** 'settings:get' */
+  getSettings(): Promise<SettingsView>;
+  /** 'settings:set' — changes the given settings; refuses locked or invalid ones (SETTINGS_INVALID, SETTING_LOCKED). */
+  setSettings(patch: Partial<Settings>): Promise<SettingsView>;
   /** Progress, results and status changes. Returns the unsubscribe function. */
   subscribe(listener: (event: EngineEvent) => void): () => void;
   /** Stops jobs cleanly and releases the repository; called before the engine process exits. */
@@ -360,6 +503,76 @@ export function isJobRef(value: unknown): value is JobRef {
   return isPlainObject(value) && hasExactKeys(value, ['jobId']) && isJobId(value.jobId);
 }
 
+/** Most minutes one pause may last (a week); longer is "until resumed". */
+export const MAX_PAUSE_MINUTES = 7 * 24 * 60;
+
+export function isPauseRequest(value: unknown): value is PauseRequest {
+  if (!isPlainObject(value)) return false;
+  if (hasExactKeys(value, ['minutes'])) return Number.isInteger(value.minutes) && (value.minutes as number) > 0 && (value.minutes as number) <= MAX_PAUSE_MINUTES;
+  return hasExactKeys(value, ['until']) && (value.until === 'tomorrow' || value.until === 'resumed');
+}
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const MAX_LIST = 1000;
+const MAX_PATTERN = 4096;
+
+function isDayList(v: unknown): boolean {
+  return Array.isArray(v) && v.length <= 7 && v.every((d) => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 6);
+}
+
+function isRate(v: unknown): boolean {
+  return v === null || (Number.isInteger(v) && (v as number) > 0 && (v as number) <= 10_000_000);
+}
+
+/**
+ * The first structural problem of a settings patch, as "field: what is wrong", or null when every
+ * given field has the right shape. Shared by the IPC guard and the engine's settings file reader;
+ * the engine checks meaning on top (folders exist, patterns compile, windows make sense).
+ */
+export function settingsPatchProblem(value: unknown): string | null {
+  if (!isPlainObject(value)) return 'settings: not an object';
+  for (const key of Object.keys(value)) {
+    if (!(SETTING_KEYS as readonly string[]).includes(key)) return `${key}: not a setting`;
+    const v = value[key];
+    const bad = ((): string | null => {
+      switch (key as SettingKey) {
+        case 'folders':
+          return Array.isArray(v) && v.length <= MAX_LIST && v.every((p) => isAbsoluteLocalPath(p)) ? null : 'a list of absolute folders';
+        case 'exclusions':
+          return Array.isArray(v) && v.length <= MAX_LIST && v.every((p) => typeof p === 'string' && p.length > 0 && p.length <= MAX_PATTERN && !p.includes('\0'))
+            ? null : 'a list of patterns';
+        case 'defaultExclusions':
+        case 'continuous':
+        case 'pauseOnBattery':
+        case 'pauseOnMetered':
+          return typeof v === 'boolean' ? null : 'true or false';
+        case 'maxFileSizeMiB':
+          return v === null || (Number.isInteger(v) && (v as number) > 0 && (v as number) <= 16 * 1024 * 1024) ? null : 'a whole number of MiB, or null';
+        case 'scanIntervalMinutes':
+          return Number.isInteger(v) && (v as number) >= 5 && (v as number) <= 7 * 24 * 60 ? null : 'a whole number of minutes between 5 and 10080';
+        case 'minBatteryPercent':
+          return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100 ? null : 'a percentage between 0 and 100';
+        case 'uploadKiBps':
+          return isRate(v) ? null : 'a positive whole number of KiB/s, or null';
+        case 'cpuPriority':
+          return typeof v === 'string' && (CPU_PRIORITIES as readonly string[]).includes(v) ? null : CPU_PRIORITIES.join(', ');
+        case 'window':
+          return v === null || (isPlainObject(v) && hasExactKeys(v, ['days', 'start', 'end']) && isDayList(v.days) && HHMM.test(String(v.start)) && HHMM.test(String(v.end)))
+            ? null : 'null, or { days, start: "HH:MM", end: "HH:MM" }';
+        case 'bandwidthRules':
+          return Array.isArray(v) && v.length <= 32 && v.every((r) => isPlainObject(r) && hasExactKeys(r, ['days', 'start', 'end', 'uploadKiBps']) && isDayList(r.days)
+            && HHMM.test(String(r.start)) && HHMM.test(String(r.end)) && isRate(r.uploadKiBps)) ? null : 'a list of { days, start: "HH:MM", end: "HH:MM", uploadKiBps }';
+      }
+    })();
+    if (bad) return `${key}: expected ${bad}`;
+  }
+  return null;
+}
+
+export function isSettingsPatch(value: unknown): value is Partial<Settings> {
+  return settingsPatchProblem(value) === null;
+}
+
 export type RequestValidators = { [C in Channel]: (value: unknown) => value is RequestOf<C> };
 
 export const REQUEST_VALIDATORS: RequestValidators = {
@@ -369,6 +582,11 @@ export const REQUEST_VALIDATORS: RequestValidators = {
   'backup:start': isNoPayload,
   'restore:start': isRestoreRequest,
   'job:cancel': isJobRef,
+  'protection:pause': isPauseRequest,
+  'protection:resume': isNoPayload,
+  'protection:failures': isNoPayload,
+  'settings:get': isNoPayload,
+  'settings:set': isSettingsPatch,
 };
 
 export function isValidRequest<C extends Channel>(channel: C, payload: unknown): payload is RequestOf<C> {

@@ -26,6 +26,11 @@ export const ENGINE_HANDLERS: EngineHandlers = {
   'backup:start': (api) => api.startBackup(),
   'restore:start': (api, request) => api.startRestore(request),
   'job:cancel': (api, request) => api.cancelJob(request),
+  'protection:pause': (api, request) => api.pause(request),
+  'protection:resume': (api) => api.resume(),
+  'protection:failures': (api) => api.listFailures(),
+  'settings:get': (api) => api.getSettings(),
+  'settings:set': (api, request) => api.setSettings(request),
 };
 
 /** Turns an error the engine threw into an IpcError, or undefined to fall back to INTERNAL. */

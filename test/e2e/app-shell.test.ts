@@ -10,6 +10,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EngineApi, EngineLifecycle, EngineStatus } from '../../src-main/ipc/contract.js';
+import { CHANNELS } from '../../src-main/ipc/contract.js';
 import { RENDERER_CSP, devRendererCsp } from '../../src-main/ipc/csp.js';
 import { EngineClient } from '../../src-main/app/engineClient.js';
 import { serveEngine } from '../../src-main/app/engineHost.js';
@@ -74,9 +75,10 @@ describe('ipcMain handlers', () => {
     const handle = vi.fn();
     const removeHandler = vi.fn();
     const dispose = registerIpcHandlers({ handle, removeHandler }, { isTrustedSender: () => true, request: async () => ({ ok: true, value: 1 }) });
-    expect(handle.mock.calls.map((c) => c[0])).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel']);
+    expect(handle.mock.calls.map((c) => c[0])).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel', 'protection:pause',
+      'protection:resume', 'protection:failures', 'settings:get', 'settings:set']);
     dispose();
-    expect(removeHandler).toHaveBeenCalledTimes(6);
+    expect(removeHandler).toHaveBeenCalledTimes(CHANNELS.length);
   });
 
   it('check the sender first, then the payload, then forward', async () => {

@@ -56,7 +56,8 @@ describe('main process under Node with an electron stand-in', () => {
     expect(r.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
     expect(String((r.webPreferences as Json).preload)).toMatch(/preload[/\\]index\.cjs$/);
     expect(r.windowUrl).toBe(`file://${repoRoot}/src-renderer/dist/index.html`);
-    expect(r.channels).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel']);
+    expect(r.channels).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel', 'protection:pause',
+      'protection:resume', 'protection:failures', 'settings:get', 'settings:set']);
     expect(r.openHandler).toEqual({ action: 'deny' });
     expect(r.navigationPrevented).toBe(true);
     expect(r.webviewPrevented).toBe(true);

@@ -7,8 +7,13 @@ import type {
   EngineApi,
   EngineEvent,
   EngineStatus,
+  FailedFile,
   JobRef,
+  PauseRequest,
+  ProtectionStatus,
   RestoreRequest,
+  Settings,
+  SettingsView,
   SnapshotLsRequest,
   SnapshotSummary,
   TreeEntry,
@@ -19,7 +24,7 @@ const MINUTE = 60_000;
 export function sampleSnapshots(now: number): SnapshotSummary[] {
   const mk = (n: number, minutesAgo: number, files: number, bytes: number): SnapshotSummary => {
     const id = `${n}`.repeat(8) + 'a1b2c3d4'.repeat(7);
-    return { id, shortId: id.slice(0, 8), time: new Date(now - minutesAgo * MINUTE).toISOString(), paths: ['/home/marie/Documents', '/home/marie/Pictures'], files, bytes };
+    return { id, shortId: id.slice(0, 8), time: new Date(now - minutesAgo * MINUTE).toISOString(), paths: ['/home/marie/Documents', '/home/marie/Pictures'], files, bytes, tags: [] };
   };
   return [mk(3, 12, 18_452, 4_830_000_000), mk(2, 60 * 26, 18_401, 4_812_500_000), mk(1, 60 * 24 * 6, 17_990, 4_700_000_000)];
 }
@@ -79,6 +84,38 @@ export class FakeEngine implements EngineApi {
   async cancelJob(_request: JobRef): Promise<CancelResult> {
     this.record('cancelJob');
     return { cancelled: true };
+  }
+  protection: ProtectionStatus = {
+    mode: 'watching', activity: 'idle', protectedFiles: 18_452, pendingFiles: 0, pendingBytes: 0, failedFiles: 0, oldestPendingChange: null,
+    lastSuccess: [{ target: 'local', time: null }], pause: null, warnings: [],
+  };
+  settings: SettingsView = {
+    values: { folders: ['/home/marie/Documents'], exclusions: [], defaultExclusions: true, maxFileSizeMiB: null, continuous: true, scanIntervalMinutes: 60,
+      window: null, pauseOnBattery: false, minBatteryPercent: 20, pauseOnMetered: true, uploadKiBps: null, bandwidthRules: [], cpuPriority: 'low-when-active' },
+    locked: {},
+  };
+  async pause(request: PauseRequest): Promise<ProtectionStatus> {
+    this.record('pause');
+    this.protection = { ...this.protection, activity: 'paused', pause: { reason: 'user', until: 'minutes' in request ? new Date(Date.now() + request.minutes * MINUTE).toISOString() : null } };
+    return structuredClone(this.protection);
+  }
+  async resume(): Promise<ProtectionStatus> {
+    this.record('resume');
+    this.protection = { ...this.protection, activity: 'idle', pause: null };
+    return structuredClone(this.protection);
+  }
+  async listFailures(): Promise<FailedFile[]> {
+    this.record('listFailures');
+    return [];
+  }
+  async getSettings(): Promise<SettingsView> {
+    this.record('getSettings');
+    return structuredClone(this.settings);
+  }
+  async setSettings(patch: Partial<Settings>): Promise<SettingsView> {
+    this.record('setSettings');
+    this.settings = { ...this.settings, values: { ...this.settings.values, ...patch } };
+    return structuredClone(this.settings);
   }
   subscribe(listener: (event: EngineEvent) => void): () => void {
     this.listeners.add(listener);

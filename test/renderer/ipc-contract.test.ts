@@ -11,6 +11,7 @@ import {
   isRestoreRequest,
   isSnapshotLsRequest,
   isValidRequest,
+  settingsPatchProblem,
   type Channel,
 } from '../../src-main/ipc/contract.js';
 import { dispatchRequest, toIpcError } from '../../src-main/ipc/dispatch.js';
@@ -65,6 +66,33 @@ describe('request validators', () => {
     expect(isValidRequest('job:cancel', { jobId: 'x'.repeat(65) })).toBe(false);
   });
 
+  it('protection:pause takes minutes (1 to a week), tomorrow, or until resumed', () => {
+    for (const ok of [{ minutes: 1 }, { minutes: 60 }, { minutes: 7 * 24 * 60 }, { until: 'tomorrow' }, { until: 'resumed' }]) {
+      expect(isValidRequest('protection:pause', ok), JSON.stringify(ok)).toBe(true);
+    }
+    for (const bad of [{}, { minutes: 0 }, { minutes: -5 }, { minutes: 1.5 }, { minutes: 7 * 24 * 60 + 1 }, { minutes: '30' }, { until: 'never' },
+      { minutes: 30, until: 'tomorrow' }, null, 'tomorrow']) {
+      expect(isValidRequest('protection:pause', bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('settings:set checks the shape of every field it is given, and nothing else rides along', () => {
+    const good = [{}, { folders: ['/home/marie/Documents', 'C:\\Users\\marie'] }, { exclusions: ['*.iso', '~/Downloads/**'] }, { maxFileSizeMiB: null },
+      { window: { days: [1, 2, 3, 4, 5], start: '19:00', end: '07:30' } }, { window: null }, { cpuPriority: 'low' },
+      { bandwidthRules: [{ days: [], start: '09:00', end: '18:00', uploadKiBps: 512 }] }, { uploadKiBps: null }, { scanIntervalMinutes: 5 }];
+    for (const g of good) expect(settingsPatchProblem(g), JSON.stringify(g)).toBeNull();
+    const bad: [unknown, RegExp][] = [
+      [{ folders: ['Documents'] }, /^folders:/], [{ folders: '/home' }, /^folders:/], [{ exclusions: [''] }, /^exclusions:/],
+      [{ continuous: 'yes' }, /^continuous:/], [{ maxFileSizeMiB: 0 }, /^maxFileSizeMiB:/], [{ scanIntervalMinutes: 1 }, /^scanIntervalMinutes:/],
+      [{ minBatteryPercent: 101 }, /^minBatteryPercent:/], [{ cpuPriority: 'realtime' }, /^cpuPriority:/],
+      [{ window: { days: [7], start: '19:00', end: '07:00' } }, /^window:/], [{ window: { days: [], start: '24:00', end: '07:00' } }, /^window:/],
+      [{ window: { days: [], start: '19:00', end: '07:00', extra: 1 } }, /^window:/],
+      [{ bandwidthRules: [{ days: [], start: '09:00', end: '18:00', uploadKiBps: -1 }] }, /^bandwidthRules:/],
+      [{ password: 'x' }, /^password: not a setting/], [[], /^settings:/], [null, /^settings:/],
+    ];
+    for (const [b, why] of bad) expect(settingsPatchProblem(b), JSON.stringify(b)).toMatch(why);
+  });
+
   it('recognise absolute paths on every platform', () => {
     expect(['/', '/a', 'C:\\', 'd:/x', '\\\\srv\\s'].every(isAbsoluteLocalPath)).toBe(true);
     expect(['', 'a', './a', 'C:', 'C:x', '\\\\'].some(isAbsoluteLocalPath)).toBe(false);
@@ -81,12 +109,18 @@ describe('dispatchRequest', () => {
       'backup:start': undefined,
       'restore:start': { snapshotId: SNAP, target: '/tmp/r', conflict: 'skip' },
       'job:cancel': { jobId: 'job-9' },
+      'protection:pause': { minutes: 30 },
+      'protection:resume': undefined,
+      'protection:failures': undefined,
+      'settings:get': undefined,
+      'settings:set': { continuous: false },
     };
     for (const channel of CHANNELS) {
       const result = await dispatchRequest(engine, channel, payloads[channel]);
       expect(result.ok, channel).toBe(true);
     }
-    expect(engine.calls).toEqual(['status', 'listSnapshots', 'listTree', 'startBackup', 'startRestore', 'cancelJob']);
+    expect(engine.calls).toEqual(['status', 'listSnapshots', 'listTree', 'startBackup', 'startRestore', 'cancelJob', 'pause', 'resume', 'listFailures',
+      'getSettings', 'setSettings']);
   });
 
   it('refuses unknown channels and bad payloads before the engine sees them', async () => {

@@ -8,6 +8,7 @@ import { CliContext, type RepoTarget } from '../context.js';
 import { readHomeConfig, repoLocation } from '../../engine/home/homeConfig.js';
 import { formatBytes, shortId } from '../output.js';
 import { describeTargets } from './target.js';
+import { protectionReport, type ProtectionReport } from '../../engine/protection/index.js';
 
 /** What is configured and how it stands; works even when the repository cannot be opened. */
 export async function statusCommand(argv: string[]): Promise<number> {
@@ -19,6 +20,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const { keychain, reason } = await ctx.keychain();
   const doc: Record<string, unknown> = { home: ctx.home, repo: location, keychain: keychain ? 'available' : 'unavailable', ...(reason ? { keychainReason: reason } : {}) };
   let spool: SpoolPending | null = null;
+  let protection: ProtectionReport | null = null;
   if (target?.kind === 'appliance') {
     doc.kind = 'appliance';
     doc.applianceId = target.ref.applianceId;
@@ -39,6 +41,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
         doc.storedBytes = repo.catalog.listPacks().reduce((n, p) => n + p.size, 0);
       });
       doc.state = 'ok';
+      protection = await protectionReport(ctx.home, doc.repoId as string);
+      doc.protection = protection;
       if (target.kind === 'appliance') doc.spool = spool = await SpoolingStore.pendingAt(spoolDir(ctx.home, target.ref.machineId));
     } catch (e) {
       if (!isHavreError(e)) throw e;
@@ -66,8 +70,23 @@ export async function statusCommand(argv: string[]): Promise<number> {
         `${ctx.out.t('Snapshots', 'Sauvegardes')}: ${String(doc.snapshots)}; ${ctx.out.t('stored', 'stocké')}: ${formatBytes(doc.storedBytes as number)}`,
         last ? `${ctx.out.t('Last backup', 'Dernière sauvegarde')}: ${shortId(last.snapshot)} ${last.time} (${last.files} ${ctx.out.t('files', 'fichiers')}, ${formatBytes(last.bytes)})`
           : ctx.out.t('No backup yet.', 'Aucune sauvegarde pour l’instant.'),
+        ...(protection ? protectionLines(ctx, protection) : []),
       ] : doc.state === 'error' ? [`${ctx.out.t('Error', 'Erreur')}: ${(doc.error as { message: string; messageFr: string })[ctx.out.lang === 'fr' ? 'messageFr' : 'message']}`] : []),
     ];
   });
   return doc.state === 'error' ? 1 : 0;
+}
+
+function protectionLines(ctx: CliContext, p: ProtectionReport): string[] {
+  const t = (en: string, fr: string): string => ctx.out.t(en, fr);
+  const running = p.runningPid !== null ? t(`running (process ${p.runningPid})`, `en marche (processus ${p.runningPid})`) : t('not running (start the app or havre daemon)', 'arrêtée (lancez l’application ou havre daemon)');
+  const pause = p.pause === null ? '' : p.pause.untilMs === null ? t(', paused until havre resume', ', en pause jusqu’à havre resume')
+    : t(`, paused until ${new Date(p.pause.untilMs).toLocaleString()}`, `, en pause jusqu’au ${new Date(p.pause.untilMs).toLocaleString('fr-FR')}`);
+  return [
+    `${t('Continuous protection', 'Protection continue')}: ${running}${pause}`,
+    p.pendingFiles === 0 ? t('  Every change is backed up.', '  Toutes les modifications sont sauvegardées.')
+      : t(`  ${p.pendingFiles} change(s) waiting (${formatBytes(p.pendingBytes)}), the oldest from ${p.oldestPendingChange}`,
+        `  ${p.pendingFiles} modification(s) en attente (${formatBytes(p.pendingBytes)}), la plus ancienne du ${p.oldestPendingChange}`),
+    ...p.failures.map((f) => `  ${t(f.message, f.messageFr)}`),
+  ];
 }

@@ -13,8 +13,9 @@ import {
 import { openFailure, useFailure } from './failure.js';
 import { migrate, TABLES } from './schema.js';
 import { prepareStatements, type FileStateRow, type Statements } from './statements.js';
+import { ChangeRows } from './changeRows.js';
 import { TargetRows } from './targetRows.js';
-import type { BlobLocation, FileState, PackEntry, PackRow, SnapshotRow } from './types.js';
+import type { BlobLocation, CachedTree, FileState, PackEntry, PackRow, SnapshotRow, TreeStats } from './types.js';
 
 export class Catalog {
   private readonly db: Db;
@@ -22,12 +23,15 @@ export class Catalog {
   readonly file: string;
   /** What each backup target holds (targets/). */
   readonly targets: TargetRows;
+  /** Continuous protection's queue of changed paths (protection/). */
+  readonly changes: ChangeRows;
 
   private constructor(file: string, db: Db) {
     this.file = file;
     this.db = db;
     this.st = prepareStatements(db);
     this.targets = new TargetRows(db, file);
+    this.changes = new ChangeRows(db, file);
   }
 
   /** Opens or creates the catalog at `file`, migrating its schema forward. */
@@ -206,6 +210,53 @@ export class Catalog {
   deleteFileStatesUnder(pathPrefix: string): void {
     const p = pathPrefix.replace(/\/+$/, '');
     this.run(() => this.st.deleteFileStatesUnder.run(p === '' ? '/' : p, `${p}/`, `${p}0`));
+  }
+
+  // ---- tree cache -------------------------------------------------------------------------
+
+  /** A tree blob as sealed in its pack, if cached here (Repository.loadTree authenticates it). */
+  cachedTree(id: Buffer): CachedTree | undefined {
+    const r = this.run(() => this.st.getCachedTree.get(id));
+    return r && { codec: r.codec, rawLength: r.raw_length, sealed: r.sealed };
+  }
+
+  /** Caches sealed tree blobs, in one transaction; a tree already cached is left as it is. */
+  cacheTrees(rows: Iterable<[Buffer, CachedTree]>): void {
+    this.transaction(() => {
+      for (const [id, t] of rows) {
+        checkId(id);
+        this.st.putCachedTree.run(id, t.codec, t.rawLength, t.sealed);
+      }
+    });
+  }
+
+  /** Forgets cached trees (a damaged row, or trees a prune deleted). */
+  uncacheTrees(ids: Iterable<Buffer>): void {
+    this.transaction(() => {
+      for (const id of ids) this.st.deleteCachedTree.run(id);
+    });
+  }
+
+  cachedTreeIds(): Buffer[] {
+    return this.run(() => this.st.cachedTreeIds.all());
+  }
+
+  // ---- tree statistics ------------------------------------------------------------------
+
+  /** Files, folders and bytes below a tree a backup built here, if known. */
+  treeStats(id: Buffer): TreeStats | undefined {
+    const r = this.run(() => this.st.getTreeStats.get(id));
+    return r && { files: r.files, dirs: r.dirs, bytes: r.bytes };
+  }
+
+  /** Records what trees hold (one transaction); a tree already known keeps its row (same content). */
+  putTreeStats(rows: Iterable<[Buffer, TreeStats]>): void {
+    this.transaction(() => {
+      for (const [id, t] of rows) {
+        checkId(id);
+        this.st.putTreeStats.run(id, t.files, t.dirs, t.bytes);
+      }
+    });
   }
 
   // ---- snapshots --------------------------------------------------------------------------

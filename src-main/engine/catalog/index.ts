@@ -1,5 +1,6 @@
 export { Catalog } from './Catalog.js';
 export { SCHEMA_VERSION } from './schema.js';
-export type { BlobLocation, BlobType, FileState, PackEntry, PackRow, SnapshotRow } from './types.js';
+export type { BlobLocation, BlobType, FileState, PackEntry, PackRow, SnapshotRow, TreeStats, CachedTree } from './types.js';
 export type { TargetObjectRow, TargetObjectState, TargetCounts } from './targetRows.js';
 export type { TargetRows } from './targetRows.js';
+export type { ChangeRow, ChangeCounts, ChangeRows } from './changeRows.js';

@@ -91,12 +91,40 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX target_objects_queue ON target_objects(target, state, seq);
   `,
+  `
+  CREATE TABLE changes (
+    path         TEXT PRIMARY KEY,
+    pending      INTEGER NOT NULL,
+    first_ms     INTEGER,
+    last_ms      INTEGER NOT NULL,
+    due_ms       INTEGER NOT NULL,
+    protected_ms INTEGER,
+    streak       INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL,
+    unstable     INTEGER NOT NULL,
+    error        TEXT,
+    size         INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX changes_due ON changes(pending, due_ms);
+  CREATE TABLE tree_cache (
+    id         BLOB PRIMARY KEY,
+    codec      INTEGER NOT NULL,
+    raw_length INTEGER NOT NULL,
+    sealed     BLOB NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE tree_stats (
+    id    BLOB PRIMARY KEY,
+    files INTEGER NOT NULL,
+    dirs  INTEGER NOT NULL,
+    bytes INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Every table, for reset(). Children before parents, for the foreign key. */
-export const TABLES = ['blob_dups', 'blobs', 'packs', 'file_states', 'snapshots', 'meta', 'target_objects'] as const;
+export const TABLES = ['blob_dups', 'blobs', 'packs', 'file_states', 'snapshots', 'meta', 'target_objects', 'changes', 'tree_cache', 'tree_stats'] as const;
 
 /** Runs the missing migrations, each in its own transaction with its version bump. */
 export function migrate(db: Database): { from: number; to: number } {

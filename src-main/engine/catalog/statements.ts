@@ -109,6 +109,13 @@ export function prepareStatements(db: Database) {
     ),
     removeSnapshot: db.prepare<[string]>('DELETE FROM snapshots WHERE id = ?'),
 
+    getCachedTree: db.prepare<[Buffer], { codec: number; raw_length: number; sealed: Buffer }>('SELECT codec, raw_length, sealed FROM tree_cache WHERE id = ?'),
+    putCachedTree: db.prepare<[Buffer, number, number, Buffer]>('INSERT OR IGNORE INTO tree_cache (id, codec, raw_length, sealed) VALUES (?, ?, ?, ?)'),
+    deleteCachedTree: db.prepare<[Buffer]>('DELETE FROM tree_cache WHERE id = ?'),
+    cachedTreeIds: db.prepare<[], Buffer>('SELECT id FROM tree_cache').pluck(),
+    getTreeStats: db.prepare<[Buffer], { files: number; dirs: number; bytes: number }>('SELECT files, dirs, bytes FROM tree_stats WHERE id = ?'),
+    putTreeStats: db.prepare<[Buffer, number, number, number]>('INSERT OR IGNORE INTO tree_stats (id, files, dirs, bytes) VALUES (?, ?, ?, ?)'),
+
     getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   } satisfies Record<string, Statement<never[]> | Statement<unknown[]>>;

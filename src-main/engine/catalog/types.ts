@@ -57,3 +57,17 @@ export interface PackRow {
   /** The index object that lists the pack, or null while none does yet. */
   indexId: string | null;
 }
+
+/** What a tree holds, at any depth: the snapshot summary's counts (tree_stats). */
+export interface TreeStats {
+  files: number;
+  dirs: number;
+  bytes: number;
+}
+
+/** A tree blob as its pack holds it: sealed (AES-256-GCM, AAD = its id), maybe compressed. */
+export interface CachedTree {
+  codec: number;
+  rawLength: number;
+  sealed: Buffer;
+}

@@ -234,6 +234,34 @@ export const messages = {
     en: 'No backup target can be reached: {reasons}. Nothing is lost; try again when the network is back.',
     fr: 'Aucune cible de sauvegarde n’est joignable : {reasons}. Rien n’est perdu ; réessayez quand le réseau sera revenu.',
   },
+  SETTINGS_INVALID: {
+    en: 'Invalid settings: {detail}. Nothing was changed.',
+    fr: 'Réglages invalides : {detail}. Rien n’a été modifié.',
+  },
+  SETTING_LOCKED: {
+    en: 'The setting “{setting}” is fixed by your organisation’s policy ({reason}); ask your IT support to change it.',
+    fr: 'Le réglage « {setting} » est fixé par la politique de votre organisation ({reason}) ; demandez à votre support informatique de le changer.',
+  },
+  DAEMON_RUNNING: {
+    en: 'Havre’s continuous protection already runs for this account (process {pid}); stop it first, or use its status with `havre status`.',
+    fr: 'La protection continue de Havre fonctionne déjà pour ce compte (processus {pid}) ; arrêtez-la d’abord, ou consultez son état avec `havre status`.',
+  },
+  JOB_CANCELLED: {
+    en: 'The backup was stopped ({reason}); what it had already stored is kept and the rest will be backed up later.',
+    fr: 'La sauvegarde a été arrêtée ({reason}) ; ce qu’elle avait déjà enregistré est conservé et le reste sera sauvegardé plus tard.',
+  },
+  FOLDER_UNAVAILABLE: {
+    en: 'The folder {path} cannot be reached ({reason}): its protection waits until it is back. What was already backed up is safe.',
+    fr: 'Le dossier {path} est inaccessible ({reason}) : sa protection attend son retour. Ce qui était déjà sauvegardé est en sécurité.',
+  },
+  NOTHING_TO_PROTECT: {
+    en: 'No folder is chosen for protection: choose folders in Havre’s settings (or `havre settings set folders PATH...`).',
+    fr: 'Aucun dossier n’est choisi pour la protection : choisissez des dossiers dans les réglages de Havre (ou `havre settings set folders CHEMIN...`).',
+  },
+  FILE_UNREADABLE: {
+    en: '{path} could not be backed up after {attempts} attempt(s): {reason}. Havre keeps trying; close the program that holds it, or check its permissions.',
+    fr: '{path} n’a pas pu être sauvegardé après {attempts} essai(s) : {reason}. Havre réessaie ; fermez le programme qui le retient, ou vérifiez ses droits.',
+  },
   USAGE: {
     en: '{detail}. See `havre help`.',
     fr: '{detail}. Voir `havre help`.',

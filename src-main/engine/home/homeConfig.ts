@@ -80,8 +80,6 @@ export interface HomeConfig {
   readonly repo?: RepoRef;
   /** Further targets holding copies of `repo` (cloud copies of an appliance or local repository). */
   readonly copies?: readonly CopyRef[];
-  /** Folders the app backs up when asked to "back up now" (the policy of issue 5 will own this). */
-  readonly folders?: readonly string[];
 }
 
 export async function readHomeConfig(home: string): Promise<HomeConfig> {

@@ -9,9 +9,24 @@ import { HavreError, errnoCode } from '../errors/index.js';
  * file beside the catalog holding the owner's pid. A lock whose process is gone is taken over.
  */
 export class LocalLock {
+  /** Locks this process holds: a lock file naming our own pid is ours only if it is in here. */
+  private static readonly held = new Map<string, string>();
+
   private constructor(private readonly file: string) {}
 
   static async acquire(file: string, purpose: string): Promise<LocalLock> {
+    const mine = LocalLock.held.get(file);
+    if (mine !== undefined) throw new HavreError('LOCKED_BY_PROCESS', { holder: `pid ${process.pid}, ${mine}`, file });
+    LocalLock.held.set(file, purpose); // claimed before the first await: two callers in one process cannot both pass
+    try {
+      return await LocalLock.take(file, purpose);
+    } catch (e) {
+      LocalLock.held.delete(file);
+      throw e;
+    }
+  }
+
+  private static async take(file: string, purpose: string): Promise<LocalLock> {
     await mkdir(dirname(file), { recursive: true });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -31,8 +46,15 @@ export class LocalLock {
     throw new HavreError('LOCKED_BY_PROCESS', { holder: 'unknown', file });
   }
 
+  /** Who holds the lock now: its owner, or null when free or stale (its process is gone). */
+  static async holder(file: string): Promise<{ pid: number; purpose: string; since: string } | null> {
+    const h = await readHolder(file);
+    return h && alive(h.pid) ? h : null;
+  }
+
   async release(): Promise<void> {
     await rm(this.file, { force: true });
+    LocalLock.held.delete(this.file);
   }
 }
 

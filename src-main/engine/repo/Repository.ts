@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Catalog } from '../catalog/index.js';
-import type { BlobLocation, SnapshotRow } from '../catalog/index.js';
+import type { BlobLocation, CachedTree, SnapshotRow } from '../catalog/index.js';
 import { blobId, deriveRepoKeys, open, wipe, type RepoKeys } from '../crypto/index.js';
 import { decodeBlob } from '../compress/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
@@ -94,6 +94,11 @@ export class Repository {
 
   close(): void {
     if (this.closed) return;
+    try {
+      this.flushTreeCache();
+    } catch {
+      // only a cache: a catalog that cannot take it now loses nothing
+    }
     this.closed = true;
     this.catalog.close();
     wipe(this.keys.enc, this.keys.id, this.keys.chunker, this.keys.log, this.keys.config);
@@ -211,8 +216,56 @@ export class Repository {
     return plain;
   }
 
+  /**
+   * A tree, from the catalog's cache of sealed trees when it has it (no round trip to the store,
+   * and it works while the store is away), else from its pack, then cached. Authenticated either way.
+   */
   async loadTree(id: string): Promise<Tree> {
-    return decodeTree(await this.readBlob(id), `tree ${id.slice(0, 16)}`);
+    const idBuf = Buffer.from(id, 'hex');
+    const what = `tree ${id.slice(0, 16)}`;
+    const cached = this.catalog.cachedTree(idBuf);
+    if (cached) {
+      try {
+        return decodeTree(this.openBlob(idBuf, cached, cached.sealed), what);
+      } catch (e) {
+        if (!isHavreError(e, 'INTEGRITY')) throw e;
+        this.catalog.uncacheTrees([idBuf]); // a damaged cache row: the pack has the truth
+      }
+    }
+    const { loc, sealed } = await this.readSealed(idBuf);
+    let good = sealed;
+    let plain: Buffer;
+    try {
+      plain = this.openBlob(idBuf, loc, sealed);
+    } catch (e) {
+      plain = await this.openElsewhere(loc, (s) => {
+        const p = this.openBlob(idBuf, loc, s);
+        good = s;
+        return p;
+      }, e);
+    }
+    const tree = decodeTree(plain, what);
+    this.cacheTree(idBuf, { codec: loc.codec, rawLength: loc.rawLength, sealed: good });
+    return tree;
+  }
+
+  private treesToCache: [Buffer, CachedTree][] = [];
+
+  /**
+   * Adds a sealed tree to the catalog's cache (a backup's new trees, trees read from the store).
+   * Written in batches: one commit per tree would be one fsync per folder; a lost batch only costs
+   * a read from the store later.
+   */
+  cacheTree(id: Buffer, tree: CachedTree): void {
+    this.treesToCache.push([id, tree]);
+    if (this.treesToCache.length >= 256) this.flushTreeCache();
+  }
+
+  flushTreeCache(): void {
+    if (this.treesToCache.length === 0 || this.closed) return;
+    const rows = this.treesToCache;
+    this.treesToCache = [];
+    this.catalog.cacheTrees(rows);
   }
 
   // ---- snapshots ---------------------------------------------------------------------------

@@ -11,3 +11,4 @@ export type { Snapshot, SnapshotSummary } from './snapshot/Snapshot.js';
 export { readConfig } from './keyRecords.js';
 export type { IndexedPack } from './index/indexFormat.js';
 export { withRepository } from './withRepository.js';
+export { LocalLock } from './LocalLock.js';

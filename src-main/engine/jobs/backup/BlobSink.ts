@@ -63,6 +63,11 @@ export class BlobSink {
     this.throwIfFailed();
   }
 
+  /** Waits for the packs on their way, whatever becomes of them (a cancelled backup). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.saving]);
+  }
+
   private rotate(): void {
     const pack = this.writer.finish(this.repo.keys.enc);
     this.writer = new PackWriter();

@@ -9,7 +9,9 @@ import { Archiver, type FileProblem } from './Archiver.js';
 import { BlobSink } from './BlobSink.js';
 import { ChunkWorkerPool } from './ChunkWorkerPool.js';
 import { scanTotals } from './scanTotals.js';
-import { normaliseSources, sourceTree } from './sources.js';
+import { DirtySet } from './DirtySet.js';
+import { isInside, normaliseSources, sourceTree } from './sources.js';
+import type { Exclusions } from '../../settings/index.js';
 
 /** Files in flight per chunk worker: enough to hide I/O latency on small files, few enough that
  *  large files' read buffers stay bounded (bench/ANALYSIS.md). */
@@ -22,8 +24,22 @@ export interface BackupOptions {
   readonly home?: string;
   /** Other absolute paths never backed up. */
   readonly exclude?: readonly string[];
+  /** The settings' exclusion patterns and size limit. */
+  readonly exclusions?: Exclusions;
   readonly onProgress?: ProgressListener;
   readonly workers?: number;
+  /**
+   * Continuous protection (protection/): the previous snapshot of the same sources lends its
+   * versions of files that cannot be read whole now, and of sources that cannot be reached; no
+   * snapshot is written when nothing changed.
+   */
+  readonly continuous?: boolean;
+  /** With `continuous`: only these paths changed since that snapshot; other folders are carried over unread. */
+  readonly changedPaths?: readonly string[];
+  /** With `continuous`: files still being written, not read this time (their previous version is kept). */
+  readonly holdBack?: ReadonlySet<string>;
+  /** Stops the backup (HavreError JOB_CANCELLED): what was stored stays, and is reused next time. */
+  readonly signal?: AbortSignal;
 }
 
 export interface BackupResult {
@@ -34,6 +50,10 @@ export interface BackupResult {
   readonly packs: number;
   readonly storedBytes: number;
   readonly unchangedFiles: number;
+  /** False when, in continuous mode, nothing changed: `snapshotId` is then the previous snapshot. */
+  readonly wroteSnapshot: boolean;
+  /** Folders carried over from the previous snapshot unread. */
+  readonly carriedDirs: number;
 }
 
 /** One backup: sources → packs → index → snapshot (DESIGN.md §2). The snapshot is written last. */
@@ -41,12 +61,15 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   const started = Date.now();
   const sources = normaliseSources(opts.paths);
   if (sources.length === 0) throw new HavreError('USAGE', { detail: 'no path to back up' });
+  const previous = repo.listSnapshots().filter((s) => s.hostname === hostname() && sameSet(s.paths, sources)).at(-1) ?? null;
+  const parent = opts.continuous ? previous : null;
   for (const s of sources) {
     try {
       await lstat(s);
     } catch (e) {
-      if (errnoCode(e) === 'ENOENT') throw new HavreError('SOURCE_NOT_FOUND', { path: s });
-      throw e;
+      // Continuous mode keeps a source that went away (a USB drive) as the previous snapshot has it.
+      if (errnoCode(e) === 'ENOENT' && !parent) throw new HavreError('SOURCE_NOT_FOUND', { path: s });
+      if (!parent) throw e;
     }
   }
   // An interrupted backup leaves packs in no index: recorded in the catalog, or (killed between the
@@ -55,13 +78,19 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   if (!repo.offline) await adoptOrphanPacks(repo);
 
   const excluded = [repo.store.location, ...(opts.home ? [opts.home] : []), ...(opts.exclude ?? [])];
+  const skip = (path: string, isDir: boolean): boolean => excluded.some((x) => isInside(path, x)) || (opts.exclusions?.excludesEntry(path, isDir) ?? false);
+  const dirty = parent && opts.changedPaths ? new DirtySet(opts.changedPaths) : null;
   const meter = new ProgressMeter('backup', opts.onProgress);
   const data = new BlobSink(repo, 0);
   const trees = new BlobSink(repo, 1);
   const pool = new ChunkWorkerPool(repo, data, opts.workers);
-  const archiver = new Archiver(repo, pool, data, trees, excluded, Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER));
+  const archiver = new Archiver(repo, pool, data, trees,
+    { skip, maxFileBytes: opts.exclusions?.maxFileBytes ?? null, parentTree: parent?.tree ?? null, dirty,
+      ...(parent && opts.holdBack ? { holdBack: opts.holdBack } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+    Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER));
   const scan = new AbortController();
-  const totals = scanTotals(sources, excluded, scan.signal);
+  // A backup of a few changed paths has nothing worth an ETA: no second walk of everything.
+  const totals = dirty ? { files: 0, bytes: 0, done: false } : scanTotals(sources, skip, scan.signal);
   const timer = setInterval(() => {
     const c = archiver.counters;
     const known = totals.done ? { totalFiles: totals.files, totalBytes: totals.bytes } : {};
@@ -73,6 +102,9 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     tree = await archiver.archiveRoot(sourceTree(sources));
     await data.flush();
     await trees.flush();
+  } catch (e) {
+    await Promise.all([data.settle(), trees.settle()]);
+    throw e;
   } finally {
     clearInterval(timer);
     scan.abort();
@@ -80,9 +112,23 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   }
   await repo.flushIndex();
   archiver.commitDurableStates(true);
+  repo.catalog.putTreeStats([...archiver.treeStats].map(([id, t]) => [Buffer.from(id, 'hex'), t]));
+  repo.flushTreeCache();
 
   const c = archiver.counters;
-  const previous = repo.listSnapshots().filter((s) => s.hostname === hostname() && sameSet(s.paths, sources));
+  const stats = archiver.treeStats.get(tree) ?? { files: c.files, dirs: c.dirs, bytes: c.bytes };
+  const unreadable = archiver.problems.filter((p) => p.kind === 'unreadable' || p.kind === 'vanished').length;
+  const common = { problems: archiver.problems, durationMs: 0, packs: data.packs + trees.packs, storedBytes: data.storedBytes + trees.storedBytes,
+    unchangedFiles: c.unchangedFiles, carriedDirs: c.carriedDirs };
+  if (parent && parent.tree === tree) {
+    // Continuous protection: nothing changed, so no new snapshot (the previous one says it all).
+    meter.report({ phase: 'done', files: stats.files, bytes: stats.bytes }, true);
+    // From the catalog, not the store: it may be away (an appliance: the run then goes to the spool).
+    const snapshot: Snapshot = { version: 1, time: parent.time, tree: parent.tree, paths: parent.paths, hostname: parent.hostname, username: parent.username,
+      tags: parent.tags, parent: parent.parent, program: '',
+      summary: { files: stats.files, dirs: stats.dirs, bytes: stats.bytes, addedBytes: 0, unreadable: parent.summary.unreadable ?? 0 } };
+    return { ...common, snapshotId: parent.id, snapshot, wroteSnapshot: false, durationMs: Date.now() - started };
+  }
   const snapshot: Snapshot = {
     version: 1,
     time: new Date().toISOString(),
@@ -91,15 +137,13 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     hostname: hostname(),
     username: safeUserName(),
     tags: [...(opts.tags ?? [])],
-    parent: previous.length > 0 ? previous[previous.length - 1]!.id : null,
-    summary: { files: c.files, dirs: c.dirs, bytes: c.bytes, addedBytes: data.addedBytes + trees.addedBytes,
-      unreadable: archiver.problems.filter((p) => p.kind === 'unreadable' || p.kind === 'vanished').length },
+    parent: previous?.id ?? null,
+    summary: { files: stats.files, dirs: stats.dirs, bytes: stats.bytes, addedBytes: data.addedBytes + trees.addedBytes, unreadable },
     program: `havre ${VERSION}`,
   };
   const snapshotId = await repo.saveSnapshot(snapshot);
   meter.report({ phase: 'done', files: c.files, bytes: c.bytes, ...(totals.done ? { totalFiles: totals.files, totalBytes: totals.bytes } : {}) }, true);
-  return { snapshotId, snapshot, problems: archiver.problems, durationMs: Date.now() - started, packs: data.packs + trees.packs,
-    storedBytes: data.storedBytes + trees.storedBytes, unchangedFiles: c.unchangedFiles };
+  return { ...common, snapshotId, snapshot, wroteSnapshot: true, durationMs: Date.now() - started };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

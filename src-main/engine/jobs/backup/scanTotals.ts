@@ -1,6 +1,5 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isInside } from './sources.js';
 
 export interface Totals {
   files: number;
@@ -14,12 +13,12 @@ export interface Totals {
  * percentage and an ETA (as restic's scanner does). Best effort: an unreadable folder is skipped
  * here and reported by the archiver. Stops early when `signal` aborts.
  */
-export function scanTotals(sources: readonly string[], excluded: readonly string[], signal: AbortSignal): Totals {
+export function scanTotals(sources: readonly string[], skip: (path: string, isDir: boolean) => boolean, signal: AbortSignal): Totals {
   const totals: Totals = { files: 0, bytes: 0, done: false };
-  const walk = async (path: string): Promise<void> => {
-    if (signal.aborted || excluded.some((x) => isInside(path, x))) return;
+  const walk = async (path: string, root = false): Promise<void> => {
+    if (signal.aborted) return;
     const st = await lstat(path).catch(() => null);
-    if (!st) return;
+    if (!st || (!root && skip(path, st.isDirectory()))) return;
     if (st.isFile()) {
       totals.files++;
       totals.bytes += st.size;
@@ -29,7 +28,7 @@ export function scanTotals(sources: readonly string[], excluded: readonly string
     }
   };
   void (async () => {
-    for (const s of sources) await walk(s);
+    for (const s of sources) await walk(s, true);
     totals.done = !signal.aborted;
   })();
   return totals;

@@ -86,6 +86,8 @@ export async function runPrune(repo: Repository, opts: PruneOptions = {}): Promi
   for (const name of oldIndexes) await repo.store.requestDelete('index', name);
   const gone = [...drop, ...rewrite.map((r) => r.packId)];
   repo.catalog.removePacks(gone);
+  // Trees whose packs are gone leave the cache too (it only holds what the repository holds).
+  repo.catalog.uncacheTrees(repo.catalog.cachedTreeIds().filter((id) => !repo.catalog.hasBlob(id)));
   for (const packId of gone) await repo.store.requestDelete('data', packId);
   return { packsDeleted: drop.length, packsRewritten: rewrite.length, packsWritten: written.length, bytesFreed, blobsRemoved, dryRun };
 }
