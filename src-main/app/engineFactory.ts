@@ -7,6 +7,8 @@ import type { EngineApi } from '../ipc/contract.js';
 export interface EngineServiceOptions {
   /** Folder of the engine's own state (catalog, config). */
   home: string;
+  /** Lower the engine process's CPU and I/O priority as the settings say (it runs in the background). */
+  managePriority?: boolean;
 }
 
 export interface EngineServiceModule {

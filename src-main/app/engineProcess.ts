@@ -30,7 +30,7 @@ function start(event: MessageEvent): void {
   const port = fromMessagePortMain(rawPort);
   const post = (message: EngineToMain): void => port.postMessage(message);
 
-  const engine: Promise<EngineApi> = createEngine({ home: init.home }, init.engineModule);
+  const engine: Promise<EngineApi> = createEngine({ home: init.home, managePriority: true }, init.engineModule);
   serveEngine(port, engine, {
     mapError: mapEngineError,
     log,

@@ -7,7 +7,7 @@ Commands:
   enroll --appliance URL --token TOKEN [--user NAME]
                                        join the company's backup appliance (token from IT)
   backup PATH... [--tag T]             back up files and folders
-  snapshots                            list snapshots
+  snapshots [--all]                    list snapshots (continuous ones one per hour unless --all)
   ls SNAPSHOT [PATH] [-r]              list a folder of a snapshot (-r: recursively)
   restore SNAPSHOT [--target] DIR [--path P] [--conflict skip|overwrite|keep-both]
   verify [--read-data | --read-data-subset N%]
@@ -28,6 +28,11 @@ Commands:
   target sync [--full]                 bring every copy up to date now (also done after each backup)
   target remove NAME                   stop copying to NAME (its content stays)
   target credentials NAME              a new access key for NAME (rotated, revoked or expired)
+  daemon                               continuous protection in the foreground, until SIGTERM
+  pause [30m|2h|tomorrow|indefinitely] pause continuous protection (the backup in progress too)
+  resume                               resume continuous protection
+  settings [set KEY VALUE... | reset KEY]
+                                       show or change the settings (folders, exclusions, window...)
   help                                 this text
 
 Every command takes:

@@ -37,6 +37,16 @@ export class Throttle {
     this.last = clock.now();
   }
 
+  /**
+   * A throttle that limits nothing yet: one that stays attached to the stores for the engine's life
+   * while setRate() follows the settings (bandwidth rules by time of day, a limit set later).
+   */
+  static unlimited(clock: Clock = realClock): Throttle {
+    const t = new Throttle(1, clock);
+    t.setRate(0);
+    return t;
+  }
+
   private static checkRate(bytesPerSecond: number): number {
     if (!Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) throw new RangeError('bytesPerSecond must be a positive number, or 0 for no limit');
     return bytesPerSecond;

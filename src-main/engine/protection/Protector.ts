@@ -10,7 +10,9 @@ import { LocalLock, Repository } from '../repo/index.js';
 import { Exclusions, loadSettings, settingsPath } from '../settings/index.js';
 import { changed, DEFAULT_RHYTHM, type RhythmRules } from './ChangeRhythm.js';
 import { readConditions } from './conditions.js';
-import { pauseState, userPauseFor, type Conditions } from './gates.js';
+import { pauseState, uploadRate, userPauseFor, type Conditions } from './gates.js';
+import { lowerPriority } from './priority.js';
+import type { Throttle } from '../net/index.js';
 import { pauseFile, readUserPause, writeUserPause } from './pauseFile.js';
 import { settleRun } from './settle.js';
 import { buildStatus, failedFiles } from './status.js';
@@ -68,6 +70,10 @@ export interface ProtectorOptions {
   readonly rules?: RhythmRules;
   /** Wall clock (ms since the epoch, stored in the queue) and a monotonic one (timers). */
   readonly clock?: { now(): number; mono(): number };
+  /** The upload limit every target sends through: its rate follows the settings and the time of day. */
+  readonly upload?: Throttle;
+  /** Lower this process's CPU and I/O priority as the settings say (off in tests that share the process). */
+  readonly managePriority?: boolean;
   readonly onStatus?: (s: ProtectionStatus) => void;
   readonly onProgress?: (jobId: string, p: JobProgress) => void;
   readonly onRun?: (r: RunReport) => void;
@@ -79,6 +85,12 @@ const MAX_CHANGES_PER_RUN = 20_000;
 const RECHECK_MS = 30_000;
 /** After a failed run (repository away, locked keychain...), the next try waits this long, doubling. */
 const FAILED_RUN_RETRY_MS = [5_000, 30_000, 60_000, 5 * 60_000, 15 * 60_000];
+/** Errors that mean the repository cannot be reached (a USB drive unplugged, no network to the bucket). */
+const AWAY_CODES = new Set(['REPO_NOT_FOUND', 'STORE_UNAVAILABLE', 'TARGETS_UNREACHABLE', 'APPLIANCE_UNREACHABLE', 'S3_UNREACHABLE']);
+/** How often protection looks again for a repository that could not be reached. */
+const AWAY_RETRY_MS = 30_000;
+/** How often the upload limit is set again from the bandwidth rules (they change with the time of day). */
+const RATE_EVERY_MS = 30_000;
 /** How often the pause and settings files are looked at. */
 const FILE_POLL_MS = 1000;
 /** A timer that fires this much later than asked means the machine slept: scan what changed meanwhile. */
@@ -115,6 +127,9 @@ export class Protector {
   private failedRuns = 0;
   private retryAtMono = 0;
   private lastRunError: IpcError | null = null;
+  /** The repository could not be reached at the last run: protection waits for it. */
+  private away = false;
+  private rateTimer: NodeJS.Timeout | null = null;
   private readonly watchProblems = new Map<string, IpcError>();
   private readonly unavailable = new Set<string>();
 
@@ -139,7 +154,13 @@ export class Protector {
     watchFile(pauseFile(this.opts.home), { interval: FILE_POLL_MS }, this.onPauseFile);
     watchFile(settingsPath(this.opts.home), { interval: FILE_POLL_MS }, this.onSettingsFile);
     await this.refreshPause(); // the first status already says whether protection is paused
+    this.rateTimer = setInterval(() => this.applyRate(), RATE_EVERY_MS);
+    this.rateTimer.unref?.();
     this.tick(0);
+  }
+
+  private applyRate(): void {
+    if (this.settings && this.opts.upload) this.opts.upload.setRate(uploadRate(new Date(this.clock.now()), this.settings));
   }
 
   private readonly onPauseFile = (): void => {
@@ -155,6 +176,8 @@ export class Protector {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.rateTimer) clearInterval(this.rateTimer);
+    this.rateTimer = null;
     unwatchFile(pauseFile(this.opts.home), this.onPauseFile);
     unwatchFile(settingsPath(this.opts.home), this.onSettingsFile);
     if (this.timer) clearTimeout(this.timer);
@@ -209,7 +232,8 @@ export class Protector {
       catalog: q, rules: this.rules, now: this.clock.now(), targets: this.opts.host.targetNames(),
       mode: !this.settings?.continuous ? 'off' : this.scanOnly || !this.opts.watcher ? 'scan-only' : 'watching',
       activity: this.running ? (this.running.kind === 'scan' ? 'scanning' : 'backing-up') : this.pause ? 'paused' : null,
-      pause: this.pause, warnings,
+      // Waiting for the repository (a drive to plug in) reads as a pause with its reason, not as a failure of the files.
+      pause: this.pause ?? (this.away ? { reason: 'target-away', until: null } : null), warnings,
     });
   }
 
@@ -245,6 +269,8 @@ export class Protector {
     const view = await loadSettings(this.opts.home, this.opts.userHome ?? homedir());
     this.settings = view.values;
     this.exclusions = new Exclusions(view.values, { home: this.opts.userHome ?? homedir() });
+    this.applyRate();
+    if (this.opts.managePriority && view.values.cpuPriority !== 'normal') lowerPriority();
     this.scanDueMono = 0; // new folders or rules: everything is looked at once
     await this.watcher?.close().catch(() => undefined);
     this.watcher = null;
@@ -375,6 +401,7 @@ export class Protector {
       q.changes.put(settled);
       this.failedRuns = 0;
       this.lastRunError = null;
+      this.away = false;
       this.opts.onRun?.({ jobId, kind, requested, paths: due?.length ?? rows.length, result, durationMs: this.clock.mono() - t0 });
     } catch (e) {
       // A pause or a stop aborted the run: whatever surfaced first (a cut upload...), it was a cancellation.
@@ -383,8 +410,11 @@ export class Protector {
       if (!isHavreError(e) && !abort.signal.aborted) console.error('havre protection: unexpected error in a backup:', e);
       if (kind === 'scan') this.scanDueMono = 0; // the scan did not happen: it is still owed
       if (err.code !== 'JOB_CANCELLED') {
+        this.away = AWAY_CODES.has(err.code);
         this.lastRunError = toIpc(err);
-        this.retryAtMono = this.clock.mono() + FAILED_RUN_RETRY_MS[Math.min(this.failedRuns, FAILED_RUN_RETRY_MS.length - 1)]!;
+        // A drive plugged back in should be used soon: looking for it is cheap. Other failures back off.
+        const wait = this.away ? AWAY_RETRY_MS : FAILED_RUN_RETRY_MS[Math.min(this.failedRuns, FAILED_RUN_RETRY_MS.length - 1)]!;
+        this.retryAtMono = this.clock.mono() + wait;
         this.failedRuns++;
       }
       this.opts.onRun?.({ jobId, kind, requested, paths: due?.length ?? 0, error: err, durationMs: this.clock.mono() - t0 });

@@ -4,3 +4,4 @@ export { pauseState, uploadRate, userPauseFor, inRange, nextStart, UNKNOWN_CONDI
 export { readConditions, linuxPower } from './conditions.js';
 export { readUserPause, writeUserPause } from './pauseFile.js';
 export { protectionReport, type ProtectionReport } from './protectionReport.js';
+export { rollUp, CONTINUOUS_TAG, type RolledUpSnapshot } from './rollUp.js';

@@ -9,6 +9,8 @@ import { Protector, type ChangeSource, type RunReport } from '../protection/inde
 import { findNode, nodeMtimeIso, type Credentials, type Repository } from '../repo/index.js';
 import { Exclusions, loadSettings, updateSettings } from '../settings/index.js';
 import { openTargets, targetNames, withTargets, type OpenedTargets } from '../targets/index.js';
+import { isApplianceRef } from '../home/homeConfig.js';
+import { Throttle } from '../net/index.js';
 
 function toIpcError(e: unknown): IpcError {
   // Unexpected errors go to the engine process's log (stderr) with their stack, never over IPC.
@@ -26,6 +28,8 @@ export interface EngineServiceOptions {
   readonly watcher?: () => ChangeSource;
   /** The user's home, for default folders and `~/` in exclusions (tests). */
   readonly userHome?: string;
+  /** Lower the process's CPU and I/O priority as the settings say (the app's engine and the daemon; not tests). */
+  readonly managePriority?: boolean;
 }
 
 /**
@@ -46,6 +50,9 @@ export class EngineService implements EngineApi {
   private targets: { opened: OpenedTargets; config: string } | null = null;
   private protector: Protector | null = null;
   private protectorRepo: string | null = null;
+  /** Every upload goes through it; continuous protection sets its rate from the settings. */
+  private readonly upload = Throttle.unlimited();
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: EngineServiceOptions) {}
 
@@ -64,7 +71,7 @@ export class EngineService implements EngineApi {
     this.protectorRepo = repoId;
     if (!repoId) return;
     const p = new Protector({
-      home: this.home, repoId,
+      home: this.home, repoId, upload: this.upload, managePriority: this.opts.managePriority ?? false,
       ...(this.opts.userHome !== undefined ? { userHome: this.opts.userHome } : {}),
       ...(this.opts.watcher ? { watcher: this.opts.watcher } : {}),
       host: {
@@ -78,6 +85,12 @@ export class EngineService implements EngineApi {
     });
     await p.start();
     this.protector = p;
+    // The appliance hears from this machine every 3 hours even when nothing changes (a run that
+    // opens the repository sends the heartbeat when it is due: withMachineRepository).
+    if (isApplianceRef(cfg.repo!) && !this.heartbeat) {
+      this.heartbeat = setInterval(() => void this.withRepo(async () => undefined).catch(() => undefined), HEARTBEAT_CHECK_MS);
+      this.heartbeat.unref?.();
+    }
   }
 
   private protectionRan(r: RunReport): void {
@@ -201,6 +214,8 @@ export class EngineService implements EngineApi {
   }
 
   async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     await this.protector?.stop();
     this.protector = null;
     await this.running?.done;
@@ -248,13 +263,16 @@ export class EngineService implements EngineApi {
     if (this.targets && this.targets.config !== key) this.closeTargets();
     const credentials = await this.opts.credentials();
     if (!this.targets) {
-      const opened = await openTargets(cfg, { home: this.home, keychain: credentials.keychain ?? null, cacheSecret: true,
+      const opened = await openTargets(cfg, { home: this.home, keychain: credentials.keychain ?? null, cacheSecret: true, tuning: { upload: this.upload },
         ...(credentials.keychainUnavailableReason !== undefined ? { keychainReason: credentials.keychainUnavailableReason } : {}) });
       this.targets = { opened, config: key };
     }
     return withTargets(this.targets.opened, { home: this.home, credentials }, fn, lockPurpose);
   }
 }
+
+/** How often the engine checks whether the appliance is due a heartbeat (it is sent every 3 hours). */
+const HEARTBEAT_CHECK_MS = 30 * 60_000;
 
 /** Errors that mean "unlock me", not "something broke". */
 const LOCKED_CODES = ['KEYCHAIN_ENTRY_MISSING', 'PASSWORD_REQUIRED', 'WRONG_PASSWORD', 'NO_KEYCHAIN'];
@@ -271,7 +289,7 @@ function toIpcProgress(jobId: string, kind: JobKind, p: JobProgress): IpcProgres
  * OS keychain, and starts continuous protection when a repository is configured.
  */
 export async function createEngineService(opts: { home: string; credentials?: () => Promise<Credentials>; protect?: boolean; watcher?: () => ChangeSource;
-  userHome?: string }): Promise<EngineService> {
+  userHome?: string; managePriority?: boolean }): Promise<EngineService> {
   const credentials = opts.credentials ?? (async (): Promise<Credentials> => {
     const { keychain, reason } = await openOsKeychainOrReason();
     return keychain ? { keychain } : { keychain: null, keychainUnavailableReason: reason ?? '' };

@@ -97,6 +97,17 @@ describe('Throttle (token bucket)', () => {
     expect(clock.t - before).toBeLessThan(3100);
   });
 
+  it('an unlimited throttle lets everything through until a rate is set, then limits at once', async () => {
+    const clock = virtualClock();
+    const t = Throttle.unlimited(clock);
+    await t.take(64 * 1024 * 1024);
+    expect(clock.t).toBe(0);
+    t.setRate(64 * KiB);
+    const before = clock.t;
+    await t.take(64 * KiB + 128 * KiB);
+    expect(clock.t - before).toBeGreaterThanOrEqual(2000);
+  });
+
   it('refuses a rate that is not positive', () => {
     expect(() => new Throttle(0)).toThrow(RangeError);
     expect(() => new Throttle(-5)).toThrow(RangeError);
