@@ -89,7 +89,8 @@ export function changed(path: string, row: ChangeRow | undefined, now: number, s
 export function protectedAt(row: ChangeRow, takenAt: number, now: number, r: RhythmRules): ChangeRow {
   const { streak } = rhythmGate(row, now, r);
   const next = { ...row, protectedMs: now, streak: streak + 1, attempts: 0, unstable: 0, error: null };
-  if (row.lastMs <= takenAt) return { ...next, pending: false, firstMs: null, dueMs: now };
+  // A change stamped after `now` was stamped before the clock was set back: the backup saw it.
+  if (row.lastMs <= takenAt || row.lastMs > now) return { ...next, pending: false, firstMs: null, dueMs: now };
   const gate = now + pick(r.intervalsMs, next.streak);
   return { ...next, firstMs: takenAt, dueMs: Math.min(Math.max(row.lastMs + r.quietMs, gate), now + r.maxAheadMs) };
 }

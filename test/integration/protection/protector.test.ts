@@ -232,6 +232,29 @@ describe('Protector: continuous protection on real files', () => {
     expect(await latestHas(doc, readFileSync(doc))).toBe(true);
   });
 
+  it('a clock set back an hour does not stall the queue; a jump ahead (sleep) brings a full scan', async () => {
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset, mono: () => performance.now() };
+    const p = new Protector({ home: f.home, repoId, host, userHome: f.dir, rules: FAST, clock, conditions: async () => ({ onBattery: false, batteryPercent: null, metered: false }),
+      onRun: (r) => runs.push(r) });
+    await p.start();
+    protector = p;
+    await until(() => succeeded().length >= 1, 'the start-up scan');
+    const doc = join(src, 'letters', 'clock.txt');
+    writeFileSync(doc, 'before the jump\n');
+    offset = 2 * 3600_000; // noted two hours "ahead"...
+    p.noteChanges([{ path: doc }]);
+    offset = -3600_000; // ...then the clock is set back three hours
+    const scansBefore = runs.filter((r) => r.kind === 'scan').length;
+    await until(() => p.status().pendingFiles === 0, 'the change protected despite the clock');
+    expect(await latestHas(doc, readFileSync(doc))).toBe(true);
+    expect(p.status().oldestPendingChange).toBeNull();
+    // The wall clock running ahead of the monotonic one is what sleep looks like: a full scan follows.
+    offset = 10 * 60_000;
+    p.noteChanges([{ path: doc }]);
+    await until(() => runs.filter((r) => r.kind === 'scan').length > scansBefore, 'a scan after the jump ahead');
+  });
+
   it('a second protector for the same account is refused (the app and havre daemon never both run it)', async () => {
     await start();
     const other = new Protector({ home: f.home, repoId, host, rules: FAST });

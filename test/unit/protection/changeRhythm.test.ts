@@ -85,6 +85,11 @@ describe('ChangeRhythm: when a changed file is backed up', () => {
     expect(row).toMatchObject({ attempts: 1, error: { code: 'CHANGING' } });
   });
 
+  it('a change stamped before the clock was set back counts as seen by the next backup', () => {
+    const row = changed(P, undefined, 10 * 3600 * S, 1, R); // stamped at 10:00
+    expect(protectedAt(row, 7 * 3600 * S, 7 * 3600 * S + 500, R)).toMatchObject({ pending: false }); // the clock now says 07:00
+  });
+
   it('never sets a due date further than two hours ahead, even from a clock set back', () => {
     const row = changed(P, undefined, 10 * 3600 * S, 1, R);
     const done = protectedAt(row, 10 * 3600 * S, 10 * 3600 * S, R);

@@ -156,6 +156,12 @@ export class Archiver {
     this.counters.dirs++;
     const prev = before?.type === 'dir' && this.mode.parentTree !== null ? await this.childrenOf(before.subtree) : null;
     const pending: Promise<TreeNode | null>[] = [];
+    // A child may fail (a cancelled backup) while this loop still awaits: handled at once, so it is
+    // never an unhandled rejection; Promise.all below still throws it.
+    const track = (p: Promise<TreeNode | null>): void => {
+      p.catch(() => undefined);
+      pending.push(p);
+    };
     for (const child of names) {
       const childPath = join(path, child);
       let cst: BigIntStats;
@@ -171,13 +177,13 @@ export class Archiver {
         // Not awaited: a folder must not wait for its subfolders before going on to its next
         // entries, or every folder becomes a barrier and the workers starve. The file queue bound
         // (belowQueue) still keeps the walk a bounded distance ahead.
-        pending.push(this.archiveDir(childPath, child, cst, was));
+        track(this.archiveDir(childPath, child, cst, was));
       } else if (cst.isFile()) {
         if (this.mode.maxFileBytes !== null && cst.size > BigInt(this.mode.maxFileBytes)) continue;
         await belowQueue(this.fileLimit, 256);
-        pending.push(this.fileLimit.run(() => this.archiveFile(childPath, child, cst, was)));
+        track(this.fileLimit.run(() => this.archiveFile(childPath, child, cst, was)));
       } else {
-        pending.push(this.archivePath(childPath, child));
+        track(this.archivePath(childPath, child));
       }
     }
     const nodes = (await Promise.all(pending)).filter((n): n is TreeNode => n !== null);
