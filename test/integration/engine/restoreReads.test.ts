@@ -6,34 +6,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup, runRestore } from '../../../src-main/engine/jobs/index.js';
 import { Repository } from '../../../src-main/engine/repo/index.js';
-import { FsStore, type ByteRange, type ObjectKind, type Store } from '../../../src-main/engine/store/index.js';
+import { FsStore, type ByteRange, type ObjectKind } from '../../../src-main/engine/store/index.js';
+import { ForwardingStore } from '../../helpers/forwardingStore.js';
 import { describeTree } from '../../helpers/trees.js';
 import { newRepo, type RepoFixture } from '../../helpers/repoFixture.js';
 
 /** A store that counts ranged reads of packs and can cut every run longer than `cutAbove` short. */
-class ReadCountingStore implements Store {
+class ReadCountingStore extends ForwardingStore {
   dataReads = 0;
   cutAbove = Infinity;
-  constructor(private readonly inner: Store) {}
-  get location(): string {
-    return this.inner.location;
-  }
-  put(kind: ObjectKind, name: string, bytes: Uint8Array): ReturnType<Store['put']> {
-    return this.inner.put(kind, name, bytes);
-  }
-  async get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
+  override async get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
     if (kind === 'data') this.dataReads++;
     const b = await this.inner.get(kind, name, range);
     return kind === 'data' && b.length > this.cutAbove ? b.subarray(0, b.length - 1) : b;
-  }
-  head(kind: ObjectKind, name: string): ReturnType<Store['head']> {
-    return this.inner.head(kind, name);
-  }
-  list(kind: ObjectKind): ReturnType<Store['list']> {
-    return this.inner.list(kind);
-  }
-  requestDelete(kind: ObjectKind, name: string): Promise<void> {
-    return this.inner.requestDelete(kind, name);
   }
 }
 

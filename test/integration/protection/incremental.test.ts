@@ -8,32 +8,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup, runRestore, runVerify } from '../../../src-main/engine/jobs/index.js';
 import { findNode, Repository } from '../../../src-main/engine/repo/index.js';
-import { FsStore, type ByteRange, type ObjectKind, type Store } from '../../../src-main/engine/store/index.js';
+import { FsStore, type ByteRange, type ObjectKind } from '../../../src-main/engine/store/index.js';
+import { ForwardingStore } from '../../helpers/forwardingStore.js';
 import { newRepo, type RepoFixture } from '../../helpers/repoFixture.js';
 import { describeTree } from '../../helpers/trees.js';
 
 /** A store whose pack reads can be switched off: the repository's data is "away". */
-class AwayDataStore implements Store {
+class AwayDataStore extends ForwardingStore {
   away = false;
-  constructor(private readonly inner: Store) {}
-  get location(): string {
-    return this.inner.location;
-  }
-  put(kind: ObjectKind, name: string, bytes: Uint8Array): ReturnType<Store['put']> {
-    return this.inner.put(kind, name, bytes);
-  }
-  get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
+  override get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
     if (this.away && kind === 'data') return Promise.reject(new Error(`test: data/${name.slice(0, 8)} read while away`));
     return this.inner.get(kind, name, range);
-  }
-  head(kind: ObjectKind, name: string): ReturnType<Store['head']> {
-    return this.inner.head(kind, name);
-  }
-  list(kind: ObjectKind): ReturnType<Store['list']> {
-    return this.inner.list(kind);
-  }
-  requestDelete(kind: ObjectKind, name: string): Promise<void> {
-    return this.inner.requestDelete(kind, name);
   }
 }
 

@@ -14,7 +14,8 @@ import { runRestore } from '../../../src-main/engine/jobs/index.js';
 import { DEFAULT_RHYTHM, Protector, type BackupHost, type RhythmRules, type RunReport } from '../../../src-main/engine/protection/index.js';
 import { readConfig, withRepository, type Repository } from '../../../src-main/engine/repo/index.js';
 import { updateSettings } from '../../../src-main/engine/settings/index.js';
-import { FsStore, type ByteRange, type ObjectKind, type Store } from '../../../src-main/engine/store/index.js';
+import { FsStore, type ObjectKind, type Store } from '../../../src-main/engine/store/index.js';
+import { ForwardingStore } from '../../helpers/forwardingStore.js';
 import { newRepo, type RepoFixture } from '../../helpers/repoFixture.js';
 
 const FAST: RhythmRules = { ...DEFAULT_RHYTHM, quietMs: 150, intervalsMs: [0, 300, 600], retryMs: [100, 150, 200], unstableMs: 100, awayRetryMs: 200 };
@@ -23,14 +24,10 @@ const FAST: RhythmRules = { ...DEFAULT_RHYTHM, quietMs: 150, intervalsMs: [0, 30
  * A store behind a slow uplink: each pack takes `delayMs` to "upload", and interrupt() cuts the
  * uploads in flight as closing a network store's connections does.
  */
-class SlowUplink implements Store {
+class SlowUplink extends ForwardingStore {
   delayMs = 0;
   private readonly cuts = new Set<() => void>();
-  constructor(private readonly inner: Store) {}
-  get location(): string {
-    return this.inner.location;
-  }
-  async put(kind: ObjectKind, name: string, bytes: Uint8Array): ReturnType<Store['put']> {
+  override async put(kind: ObjectKind, name: string, bytes: Uint8Array): ReturnType<Store['put']> {
     if (kind === 'data' && this.delayMs > 0) {
       await new Promise<void>((resolve, reject) => {
         const cut = (): void => {
@@ -49,18 +46,6 @@ class SlowUplink implements Store {
   interrupt(): void {
     for (const cut of [...this.cuts]) cut();
     this.cuts.clear();
-  }
-  get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
-    return this.inner.get(kind, name, range);
-  }
-  head(kind: ObjectKind, name: string): ReturnType<Store['head']> {
-    return this.inner.head(kind, name);
-  }
-  list(kind: ObjectKind): ReturnType<Store['list']> {
-    return this.inner.list(kind);
-  }
-  requestDelete(kind: ObjectKind, name: string): Promise<void> {
-    return this.inner.requestDelete(kind, name);
   }
 }
 
