@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -16,14 +16,18 @@ export interface CliRun {
 /** Runs the real, built `havre` CLI as a child process. */
 export function runHavre(args: string[], env: Record<string, string>, opts: { input?: string; user?: string } = {}): Promise<CliRun> {
   if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first (npm test does it).');
-  // A clean environment, but for what reaches the OS keychain (the test's private D-Bus session).
+  const [cmd, argv] = opts.user ? ['runuser', ['-u', opts.user, '--', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+  return runCommand(cmd, argv, { ...cleanEnv(), ...env }, opts.input ?? '');
+}
+
+/** A clean environment, but for what reaches the OS keychain (the test's private D-Bus session). */
+function cleanEnv(): Record<string, string> {
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
   for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME']) {
     const v = process.env[k];
     if (v) base[k] = v;
   }
-  const [cmd, argv] = opts.user ? ['runuser', ['-u', opts.user, '--', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
-  return runCommand(cmd, argv, { ...base, ...env }, opts.input ?? '');
+  return base;
 }
 
 /** Runs a command to completion from the project root, with exactly `env`, feeding it `input`. */
@@ -47,3 +51,26 @@ export function runCommand(cmd: string, argv: readonly string[], env: Record<str
     child.stdin.end(input);
   });
 }
+
+// ---- a CLI child the test can kill ------------------------------------------------------------
+
+export interface Child {
+  readonly child: ChildProcess;
+  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /** What it has written so far (a long-running command: `havre daemon`). */
+  stdout(): string;
+  stderr(): string;
+}
+
+/** `havre ARGS` as a child process (same clean environment as runHavre). */
+export function spawnHavre(args: string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
+}
+

@@ -22,7 +22,7 @@ export async function daemonCommand(argv: string[]): Promise<number> {
     if (json) process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...doc }) + '\n');
     else process.stderr.write(`${new Date().toISOString()} ${text}\n`);
   };
-  const engine = await createEngineService({ home: ctx.home, credentials: async () => credentials, managePriority: true });
+  const engine = await createEngineService({ home: ctx.home, credentials: async () => credentials, managePriority: true, protectOrFail: true });
   let lastState = '';
   engine.subscribe((e) => {
     if (e.type === 'job:result') {

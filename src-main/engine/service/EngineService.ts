@@ -289,7 +289,7 @@ function toIpcProgress(jobId: string, kind: JobKind, p: JobProgress): IpcProgres
  * OS keychain, and starts continuous protection when a repository is configured.
  */
 export async function createEngineService(opts: { home: string; credentials?: () => Promise<Credentials>; protect?: boolean; watcher?: () => ChangeSource;
-  userHome?: string; managePriority?: boolean }): Promise<EngineService> {
+  userHome?: string; managePriority?: boolean; /** `havre daemon`: fail (DAEMON_RUNNING) rather than run without protecting. */ protectOrFail?: boolean }): Promise<EngineService> {
   const credentials = opts.credentials ?? (async (): Promise<Credentials> => {
     const { keychain, reason } = await openOsKeychainOrReason();
     return keychain ? { keychain } : { keychain: null, keychainUnavailableReason: reason ?? '' };
@@ -299,7 +299,7 @@ export async function createEngineService(opts: { home: string; credentials?: ()
     await engine.startProtection();
   } catch (e) {
     // Another process protects this account (the daemon, another app instance): the app still restores and shows.
-    if (!isHavreError(e, 'DAEMON_RUNNING')) throw e;
+    if (!isHavreError(e, 'DAEMON_RUNNING') || opts.protectOrFail) throw e;
     console.error(`havre engine: ${e.message}`);
   }
   return engine;

@@ -2,14 +2,13 @@
 // source trees of random bytes, the CLI with a cloud copy's environment, what a bucket holds as
 // seen by the fixture's admin key (every version, every lock), and the repository's objects on a
 // folder or an appliance, to compare with it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectVersionsCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
-import { ROOT, runHavre, type CliRun } from '../../helpers/cli.js';
+import { runHavre, type CliRun } from '../../helpers/cli.js';
 import { describeTree } from '../../helpers/trees.js';
 import { adminClient, s3Client, s3Fixture, type S3Credentials } from '../../s3/helpers.js';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -248,29 +247,7 @@ export function ofKind(objects: Set<string>, kind: Kind): string[] {
   return [...objects].filter((o) => o.startsWith(`${kind}/`)).map((o) => o.slice(kind.length + 1)).sort();
 }
 
-// ---- a CLI child the test can kill ------------------------------------------------------------
-
-export interface Child {
-  readonly child: ChildProcess;
-  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-/** `havre ARGS` as a child process (same clean environment as runHavre). */
-export function spawnHavre(args: string[], env: Record<string, string>): Child {
-  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
-  for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME']) {
-    const v = process.env[k];
-    if (v) base[k] = v;
-  }
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'havre.js'), ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
+export { spawnHavre, type Child } from '../../helpers/cli.js';
 
 export async function waitFor(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();
