@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lchown, lutimes, open, rename, rm, utimes, type FileHandle } from 'node:fs/promises';
+import { lutimes, open, rename, rm, utimes, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { HavreError } from '../../errors/index.js';
@@ -15,6 +15,7 @@ const ZEROS = Buffer.alloc(8 * 1024 * 1024);
 export class RestoringFile {
   private writes = 0;
   private failed = false;
+  private closed = false;
 
   private constructor(
     /** Its folder, as components below the restore target. */
@@ -48,17 +49,22 @@ export class RestoringFile {
   }
 
   /**
-   * Completes the file once every expected write has landed: size, mode, times, owner, then the
-   * rename. `recheck` re-proves the folder chain just before the rename (a link may have appeared).
+   * Completes the file once every expected write has landed: size, mode, times and owner, all set
+   * through the open file (no path lookup), then closed. It is renamed into place by `rename`.
    */
-  async finish(expectedWrites: number, recheck: () => Promise<unknown>): Promise<void> {
+  async complete(expectedWrites: number): Promise<void> {
     if (this.writes !== expectedWrites) throw new HavreError('INTERNAL', { reason: `restore wrote ${this.writes} of ${expectedWrites} blobs of a file` });
     await this.fh.truncate(this.node.size);
     await this.fh.chmod(this.node.mode);
+    const secs = Number(BigInt(this.node.mtime) / 1000n) / 1e6;
+    await this.fh.utimes(secs, secs);
+    if (process.getuid?.() === 0) await this.fh.chown(this.node.uid, this.node.gid).catch(() => undefined);
     await this.fh.close();
-    await recheck();
-    await setTimes(this.tmp, this.node.mtime, false);
-    if (process.getuid?.() === 0) await lchown(this.tmp, this.node.uid, this.node.gid).catch(() => undefined);
+    this.closed = true;
+  }
+
+  /** Puts the completed file in place; its folder chain was re-checked just before (RestoreWindow). */
+  async rename(): Promise<void> {
     await rename(this.tmp, join(this.dirAbs, this.name));
   }
 
@@ -66,7 +72,7 @@ export class RestoringFile {
   async abort(): Promise<void> {
     if (this.failed) return;
     this.failed = true;
-    await this.fh.close().catch(() => undefined);
+    if (!this.closed) await this.fh.close().catch(() => undefined);
     await rm(this.tmp, { force: true });
   }
 }
