@@ -57,7 +57,8 @@ describe('main process under Node with an electron stand-in', () => {
     expect(String((r.webPreferences as Json).preload)).toMatch(/preload[/\\]index\.cjs$/);
     expect(r.windowUrl).toBe(`file://${repoRoot}/src-renderer/dist/index.html`);
     expect(r.channels).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel', 'protection:pause',
-      'protection:resume', 'protection:failures', 'settings:get', 'settings:set']);
+      'protection:resume', 'protection:failures', 'settings:get', 'settings:set', 'browse:snapshots', 'browse:list', 'browse:versions', 'browse:search',
+      'browse:preview', 'session:open', 'session:close', 'activity:list', 'stats:history', 'setup:get', 'appliance:enroll']);
     expect(r.openHandler).toEqual({ action: 'deny' });
     expect(r.navigationPrevented).toBe(true);
     expect(r.webviewPrevented).toBe(true);

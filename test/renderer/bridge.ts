@@ -118,6 +118,8 @@ function installHavreShim(eventNames: readonly string[]): void {
     onResult: subscribe('job:result'),
     onStatus: subscribe('status:changed'),
     onEngineLifecycle: subscribe('engine:lifecycle'),
+    onActivity: subscribe('activity:added'),
+    onNavigate: subscribe('app:navigate'),
   });
   Object.defineProperty(g, 'havre', { value: api, enumerable: true });
 }
