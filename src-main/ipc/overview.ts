@@ -52,6 +52,8 @@ export interface SetupView {
   targets: TargetView[];
   /** The appliance this machine is enrolled with; null: none. */
   appliance: EnrollmentView | null;
+  /** The user's home folder: restores "elsewhere" are proposed below it. */
+  userHome: string;
 }
 
 export interface EnrollRequest {

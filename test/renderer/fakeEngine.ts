@@ -175,7 +175,7 @@ export class FakeEngine implements EngineApi {
   }
   async getSetup(): Promise<SetupView> {
     this.record('getSetup');
-    return { targets: [{ name: 'local', kind: 'local', role: 'primary', location: this.statusValue.repo ?? '' }], appliance: null };
+    return { targets: [{ name: 'local', kind: 'local', role: 'primary', location: this.statusValue.repo ?? '' }], appliance: null, userHome: '/home/marie' };
   }
   async enroll(_request: EnrollRequest): Promise<SetupView> {
     this.record('enroll');

@@ -2,7 +2,8 @@
 // own folders — the home folder, a folder Havre backs up, or a file's original place when it is this
 // machine's own backup — and never into Havre's own data or the repository. A renderer that was
 // tricked into asking for /etc or ~/.config/havre gets RESTORE_TARGET_FORBIDDEN and nothing moves.
-import { realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HavreError, errnoCode } from '../errors/index.js';
 import { snapshotPathParts } from '../repo/index.js';
@@ -41,7 +42,8 @@ function inside(child: string, parent: string): boolean {
 }
 
 /**
- * Throws RESTORE_TARGET_FORBIDDEN unless `target` is a place this user may restore to. `paths` are
+ * Throws RESTORE_TARGET_FORBIDDEN unless `target` is a place this user may restore to: inside the
+ * home or a protected folder, or — for a protected folder itself — its original parent. `paths` are
  * the snapshot paths restored; `ownMachine`: this machine's backup, whose paths are places here.
  */
 export async function checkRestoreTarget(target: string, paths: readonly string[] | undefined, access: RestoreAccess, ownMachine: boolean): Promise<void> {
@@ -55,10 +57,36 @@ export async function checkRestoreTarget(target: string, paths: readonly string[
   }
   const places = [access.userHome, ...access.folders];
   for (const place of places) if (inside(real, await realish(place))) return;
-  // The original place: the parent folder of every path restored (this machine's own backup only).
+  // The original place of a protected folder itself (its parent): this machine's own backup, and
+  // only for paths that are the user's own places or inside them.
   if (ownMachine && paths && paths.length > 0) {
-    const parents = new Set(paths.map((p) => `/${snapshotPathParts(p).slice(0, -1).join('/')}`));
-    if (parents.size === 1 && (await realish([...parents][0]!)) === real) return;
+    const absolute = paths.map((p) => `/${snapshotPathParts(p).join('/')}`);
+    const ownPaths = absolute.every((p) => places.some((place) => inside(p, place)));
+    const parents = new Set(absolute.map((p) => dirname(p)));
+    if (ownPaths && parents.size === 1 && (await realish([...parents][0]!)) === real) return;
   }
   throw forbidden();
+}
+
+/**
+ * RESTORE_TARGET_DENIED when the target, or the folder it would be created in, cannot be written
+ * (a read-only disk, no permission): said before the restore starts, and nothing is created.
+ */
+export async function checkTargetWritable(target: string): Promise<void> {
+  let p = resolve(target);
+  for (;;) {
+    const st = await stat(p).catch((e: unknown) => (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR' ? null : Promise.reject(e)));
+    if (st) {
+      try {
+        if (!st.isDirectory()) throw new Error('not a folder');
+        await access(p, constants.W_OK | constants.X_OK);
+        return;
+      } catch {
+        throw new HavreError('RESTORE_TARGET_DENIED', { path: target });
+      }
+    }
+    const up = dirname(p);
+    if (up === p) throw new HavreError('RESTORE_TARGET_DENIED', { path: target });
+    p = up;
+  }
 }

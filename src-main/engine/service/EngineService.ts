@@ -319,7 +319,7 @@ export class EngineService implements EngineApi {
   }
 
   async getSetup(): Promise<SetupView> {
-    return setupView(this.home, await readHomeConfig(this.home));
+    return setupView(this.home, await readHomeConfig(this.home), this.opts.userHome ?? homedir());
   }
 
   async enroll(req: EnrollRequest): Promise<SetupView> {

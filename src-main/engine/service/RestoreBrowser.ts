@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import type { BackupSource, SessionOpenRequest, SessionOpenResult } from '../../ipc/contract.js';
 import { BrowseSession } from '../browse/BrowseSession.js';
 import { holdRepository } from '../browse/holdRepository.js';
-import { checkRestoreTarget } from '../browse/restoreAccess.js';
+import { checkRestoreTarget, checkTargetWritable } from '../browse/restoreAccess.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { isApplianceRef, isS3Ref, readHomeConfig } from '../home/homeConfig.js';
 import { withRepository, type Credentials } from '../repo/index.js';
@@ -101,13 +101,14 @@ export class RestoreBrowser {
     return this.sessions.openSession(req, { home: this.opts.home, config: await readHomeConfig(this.opts.home) });
   }
 
-  /** RESTORE_TARGET_FORBIDDEN unless the user may restore into `target` (restoreAccess.ts). */
+  /** RESTORE_TARGET_FORBIDDEN unless the user may restore into `target` (restoreAccess.ts); RESTORE_TARGET_DENIED when it cannot be written. */
   async checkTarget(target: string, paths: readonly string[] | undefined, source: BackupSource | undefined): Promise<void> {
     const cfg = await readHomeConfig(this.opts.home);
     const view = await loadSettings(this.opts.home, this.opts.userHome);
     const repoPath = cfg.repo && !isApplianceRef(cfg.repo) && !isS3Ref(cfg.repo) ? cfg.repo.path : undefined;
     await checkRestoreTarget(target, paths, { userHome: this.opts.userHome ?? homedir(), havreHome: this.opts.home, folders: view.values.folders,
       ...(repoPath !== undefined ? { repoPath } : {}) }, source?.kind !== 'session' || this.sessions.isOwnMachine(source.sessionId));
+    await checkTargetWritable(target);
   }
 
   async close(): Promise<void> {

@@ -52,14 +52,15 @@ export function snapshotActivity(snapshotId: string, n: { files: number; bytes: 
     snapshotId, ...(subject !== undefined ? { subject } : {}), persisted: true };
 }
 
-export async function setupView(home: string, cfg: HomeConfig): Promise<SetupView> {
+export async function setupView(home: string, cfg: HomeConfig, userHome: string): Promise<SetupView> {
   const targets: TargetView[] = [];
   const repo = cfg.repo;
   if (repo) {
     targets.push({ name: primaryName(repo), kind: isApplianceRef(repo) ? 'appliance' : isS3Ref(repo) ? 's3' : 'local', role: 'primary', location: repoLocation(repo) });
     for (const c of cfg.copies ?? []) targets.push({ name: c.name, kind: 's3', role: 'copy', location: s3Location(c) });
   }
-  if (!repo || !isApplianceRef(repo)) return { targets, appliance: null };
+  if (!repo || !isApplianceRef(repo)) return { targets, appliance: null, userHome };
   const info = await readMachineInfo(home, repo);
-  return { targets, appliance: { url: repo.url, machineId: repo.machineId, caFingerprint: repo.caFingerprint, user: info?.user ?? null, host: info?.host ?? null } };
+  return { targets, appliance: { url: repo.url, machineId: repo.machineId, caFingerprint: repo.caFingerprint, user: info?.user ?? null, host: info?.host ?? null },
+    userHome };
 }

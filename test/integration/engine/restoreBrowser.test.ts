@@ -159,6 +159,12 @@ describe('restore browser of the desktop engine (real backups)', () => {
     execFileSync('ln', ['-s', '/etc', join(f.dir, 'etc-link')]);
     await expect(engine.startRestore({ snapshotId: latest!.id, paths: path, target: join(f.dir, 'etc-link'), conflict: 'overwrite' })).rejects.toMatchObject({ code: 'RESTORE_TARGET_FORBIDDEN' });
     expect(existsSync('/etc/a.txt')).toBe(false);
+    // "Its original place" covers the user's own protected folders, not any path a request names.
+    await expect(engine.startRestore({ snapshotId: latest!.id, paths: ['/etc/shadow'], target: '/etc', conflict: 'overwrite' })).rejects.toMatchObject({ code: 'RESTORE_TARGET_FORBIDDEN' });
+    // The protected folder itself goes back into its parent (outside the home here): allowed, and
+    // identical files are left alone.
+    const whole = await engine.startRestore({ snapshotId: latest!.id, paths: [src], target: f.dir, conflict: 'skip' });
+    expect(await resultOf(whole.jobId)).toMatchObject({ ok: true, summary: { files: 0 } });
   });
 
   it('keeps no name of the index in clear on disk, and rebuilds an index it cannot open', async () => {
