@@ -8,6 +8,7 @@ export const en = {
   'source.sessionAdmin': 'Backups of {host} ({user}), as administrator',
   'source.other': 'Another computer, or as administrator…',
   'source.back': 'Back to this computer',
+  'source.noRepo': 'This computer has no backups of its own yet. To get your files back from another computer (a new laptop, say), sign in with your backup password.',
 
   'timeline.label': 'Backups by date',
   'timeline.every': 'Show every version',
@@ -106,6 +107,7 @@ export const fr: Record<keyof typeof en, string> = {
   'source.sessionAdmin': 'Sauvegardes de {host} ({user}), en tant qu’administrateur',
   'source.other': 'Un autre ordinateur, ou en tant qu’administrateur…',
   'source.back': 'Revenir à cet ordinateur',
+  'source.noRepo': 'Cet ordinateur n’a pas encore de sauvegardes à lui. Pour récupérer vos fichiers depuis un autre ordinateur (un nouveau portable, par exemple), connectez-vous avec votre mot de passe de sauvegarde.',
 
   'timeline.label': 'Sauvegardes par date',
   'timeline.every': 'Afficher chaque version',
