@@ -297,6 +297,26 @@ suite('renderer states from the fake engine: locks, warnings, pause, navigation'
     }
   });
 
+  it('switches to the dark theme from Settings, over a light system, and keeps the choice', async () => {
+    const b = await open(new FakeEngine(), '#/settings');
+    try {
+      const bg = (): Promise<string> => b.page.evaluate(() => {
+        const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string }; document: { documentElement: unknown } };
+        return g.getComputedStyle(g.document.documentElement).backgroundColor;
+      });
+      await expect.poll(() => b.page.getByTestId('settings-theme').count()).toBe(1);
+      expect(await bg()).toBe('rgb(245, 247, 250)');
+      await b.page.getByTestId('settings-theme').selectOption('dark');
+      await expect.poll(bg).toBe('rgb(18, 23, 29)');
+      await b.page.reload();
+      await expect.poll(bg).toBe('rgb(18, 23, 29)');
+      await b.page.getByTestId('settings-theme').selectOption('system');
+      await expect.poll(bg).toBe('rgb(245, 247, 250)');
+    } finally {
+      await b.close();
+    }
+  });
+
   it('opens the screen the main process asks for (the tray\'s "Restore a file…")', async () => {
     const b = await open(new FakeEngine());
     try {

@@ -44,6 +44,15 @@ async function restoreVersion(page: Page, name: string, version: number, where: 
   return (await result.textContent()) ?? '';
 }
 
+/** "Restore this folder…" into `target`, confirmed; the result's text once it shows. */
+async function restoreFolderTo(page: Page, target: string): Promise<void> {
+  await page.getByTestId('restore-this-folder').click();
+  const dialog = page.getByTestId('restore-dialog');
+  await dialog.getByTestId('where-elsewhere').check();
+  await dialog.getByTestId('target-input').fill(target);
+  await dialog.getByTestId('restore-confirm').click();
+}
+
 async function openRestore(page: Page): Promise<void> {
   await page.getByTestId('nav-restore').click();
   await expect.poll(() => page.getByTestId('file-grid').getAttribute('data-total')).not.toBe('');
@@ -154,11 +163,7 @@ suite('restore through the UI (real engine, Chromium)', () => {
       await openRestore(p.page);
       await p.page.getByRole('row').filter({ hasText: 'Projets' }).dblclick();
       await expect.poll(() => p.page.getByTestId('crumbs').textContent()).toContain('Projets');
-      await p.page.getByTestId('restore-this-folder').click();
-      const dialog = p.page.getByTestId('restore-dialog');
-      await dialog.getByTestId('where-elsewhere').check();
-      await dialog.getByTestId('target-input').fill(full);
-      await dialog.getByTestId('restore-confirm').click();
+      await restoreFolderTo(p.page, full);
       const result = p.page.getByTestId('restore-result');
       await expect.poll(() => result.textContent(), { timeout: 60_000 }).toMatch(/^There is no space left in .*Petit: \d+ file\(s\) were restored, \d+ were not\./);
       expect(await p.page.getByTestId('restore-failures').textContent()).toContain('gros.bin — no space left on the disk');
@@ -197,11 +202,7 @@ suite('restore through the UI (real engine, Chromium)', () => {
     const p = await openPage(r, w.engine);
     try {
       await openRestore(p.page);
-      await p.page.getByTestId('restore-this-folder').click();
-      const dialog = p.page.getByTestId('restore-dialog');
-      await dialog.getByTestId('where-elsewhere').check();
-      await dialog.getByTestId('target-input').fill(target);
-      await dialog.getByTestId('restore-confirm').click();
+      await restoreFolderTo(p.page, target);
       const result = p.page.getByTestId('restore-result');
       await expect.poll(() => result.textContent(), { timeout: 60_000 }).toMatch(/^1 file\(s\) could not be restored; the other \d+ file\(s\) were\./);
       expect(await p.page.getByTestId('restore-failures').textContent()).toMatch(/photo\.png — its copy in this backup is damaged/);
@@ -270,11 +271,7 @@ suite('restore through the UI (real engine, Chromium)', () => {
     try {
       await expect.poll(() => p.page.getByTestId('status-sentence').textContent(), { timeout: 30_000 }).toMatch(/protected|backup/i);
       await openRestore(p.page);
-      await p.page.getByTestId('restore-this-folder').click();
-      const dialog = p.page.getByTestId('restore-dialog');
-      await dialog.getByTestId('where-elsewhere').check();
-      await dialog.getByTestId('target-input').fill(target);
-      await dialog.getByTestId('restore-confirm').click();
+      await restoreFolderTo(p.page, target);
       // Killed once the restore runs (its first progress), not while the request is on its way.
       await expect.poll(() => p.page.getByTestId('restore-progress').count(), { timeout: 30_000 }).toBe(1);
       s.child()!.kill('SIGKILL');

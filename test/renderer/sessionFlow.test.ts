@@ -5,12 +5,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollMachine } from '../../src-main/engine/appliance/index.js';
 import { memoryKeychain } from '../../src-main/engine/keychain/index.js';
 import { createEngineService, type EngineService } from '../../src-main/engine/service/index.js';
-import { updateSettings } from '../../src-main/engine/settings/index.js';
-import type { EngineEvent, JobResult } from '../../src-main/ipc/contract.js';
-import { ADMIN_PASSWORD, FAST_RETRY, initAppliance, makeSource, startInProcess, tempRoot, USER_PASSWORD, type RunningAppliance } from '../integration/appliance-client/helpers.js';
+import { aliceAndBob } from '../helpers/applianceMachines.js';
+import { ADMIN_PASSWORD, initAppliance, makeSource, startInProcess, tempRoot, USER_PASSWORD, type RunningAppliance } from '../integration/appliance-client/helpers.js';
 import { chromiumAvailability } from './chromium.js';
 import { openPage, shoot, startRenderer, type OpenedPage, type Renderer } from './realFixture.js';
 
@@ -29,20 +27,7 @@ suite('restore with a password on a new computer (real appliance, Chromium)', ()
     const { dir } = await initAppliance(tmp.root);
     appl = await startInProcess(dir);
     source = makeSource(tmp.root);
-    for (const [user, host] of [['alice', 'PC-ALICE'], ['bob', 'PC-BOB']] as const) {
-      const home = join(tmp.root, `home-${user}`);
-      const keychain = memoryKeychain();
-      await enrollMachine({ url: appl.url, token: await appl.token(), user, host, password: USER_PASSWORD, keychain, home, kdf: 'test', client: { retry: FAST_RETRY } });
-      if (user !== 'alice') continue;
-      await updateSettings(home, { folders: [source.src] });
-      const engine = await createEngineService({ home, credentials: async () => ({ keychain }), protect: false });
-      const done = new Promise<JobResult>((resolve) => engine.subscribe((e: EngineEvent) => {
-        if (e.type === 'job:result') resolve(e.payload);
-      }));
-      await engine.startBackup();
-      expect((await done).ok).toBe(true);
-      await engine.close();
-    }
+    await aliceAndBob(appl, tmp.root, source);
     mkdirSync(userHome, { recursive: true });
     laptop = await createEngineService({ home: join(tmp.root, 'laptop-home'), credentials: async () => ({ keychain: memoryKeychain() }), userHome });
     r = await startRenderer();

@@ -4,7 +4,7 @@
 import type { BrowseListPage, BrowseListRequest, FilePreview, SearchHit, SearchResult, SnapshotSummary, TreeEntry, VersionsResult } from '../../ipc/contract.js';
 import type { SnapshotRow } from '../catalog/index.js';
 import { HavreError } from '../errors/index.js';
-import { findNode, nodeMtimeIso, snapshotPathParts, type Repository } from '../repo/index.js';
+import { findNode, nodeMtimeIso, snapshotPathParts, type Repository, type TreeNode } from '../repo/index.js';
 import type { HeldRepository } from './holdRepository.js';
 import { History } from './history/History.js';
 import { previewFile } from './preview.js';
@@ -16,8 +16,8 @@ const FOLDER_CACHE_ENTRIES = 400_000;
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 /** Folders first, then names as people sort them ("file 2" before "file 10"); ties by code units. */
-export function sortEntries(entries: TreeEntry[]): TreeEntry[] {
-  const dir = (e: TreeEntry): number => (e.type === 'dir' ? 0 : 1);
+export function sortEntries<E extends { name: string; type: string }>(entries: E[]): E[] {
+  const dir = (e: E): number => (e.type === 'dir' ? 0 : 1);
   return entries.sort((a, b) => dir(a) - dir(b) || collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -27,7 +27,8 @@ export function snapshotSummary(s: SnapshotRow): SnapshotSummary {
 
 export class BrowseSession {
   readonly history: History;
-  private readonly folders = new Map<string, TreeEntry[]>();
+  /** Sorted nodes of folders shown lately, by tree id (entries are made for the page asked only). */
+  private readonly folders = new Map<string, readonly TreeNode[]>();
   private cachedEntries = 0;
   private names: { index: NameIndex; generation: number } | null = null;
   private lastUse = Date.now();
@@ -67,7 +68,7 @@ export class BrowseSession {
     return this.repo.listSnapshots().reverse().map(snapshotSummary);
   }
 
-  private async folder(snapshotId: string, path: string): Promise<TreeEntry[]> {
+  private async folder(snapshotId: string, path: string): Promise<readonly TreeNode[]> {
     const snap = this.repo.resolveSnapshot(snapshotId);
     const node = await findNode((t) => this.repo.loadTree(t), snap.tree, path, snap.id.slice(0, 8));
     if (node && node.type !== 'dir') throw new HavreError('PATH_NOT_IN_SNAPSHOT', { path, snapshot: snap.id.slice(0, 8) });
@@ -78,8 +79,7 @@ export class BrowseSession {
       this.folders.set(treeId, hit);
       return hit;
     }
-    const entries = sortEntries((await this.repo.loadTree(treeId)).nodes.map((n) => ({ name: n.name, type: n.type, size: n.type === 'file' ? n.size : 0,
-      mtime: nodeMtimeIso(n) })));
+    const entries = sortEntries([...(await this.repo.loadTree(treeId)).nodes]);
     this.folders.set(treeId, entries);
     this.cachedEntries += entries.length;
     for (const [id, e] of this.folders) {
@@ -92,8 +92,10 @@ export class BrowseSession {
 
   async list(req: BrowseListRequest): Promise<BrowseListPage> {
     this.touch();
-    const entries = await this.folder(req.snapshotId, req.path);
-    return { total: entries.length, offset: req.offset, entries: entries.slice(req.offset, req.offset + req.limit) };
+    const nodes = await this.folder(req.snapshotId, req.path);
+    const entries: TreeEntry[] = nodes.slice(req.offset, req.offset + req.limit).map((n) => ({ name: n.name, type: n.type, size: n.type === 'file' ? n.size : 0,
+      mtime: nodeMtimeIso(n) }));
+    return { total: nodes.length, offset: req.offset, entries };
   }
 
   async versions(path: string): Promise<VersionsResult> {

@@ -5,11 +5,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineApi, EngineEvent, JobResult } from '../../../src-main/ipc/contract.js';
-import { enrollMachine } from '../../../src-main/engine/appliance/index.js';
 import { memoryKeychain } from '../../../src-main/engine/keychain/index.js';
 import { createEngineService } from '../../../src-main/engine/service/index.js';
-import { updateSettings } from '../../../src-main/engine/settings/index.js';
-import { ADMIN_PASSWORD, FAST_RETRY, initAppliance, makeSource, startInProcess, tempRoot, USER_PASSWORD, type RunningAppliance } from './helpers.js';
+import { aliceAndBob } from '../../helpers/applianceMachines.js';
+import { ADMIN_PASSWORD, initAppliance, makeSource, startInProcess, tempRoot, USER_PASSWORD, type RunningAppliance } from './helpers.js';
 
 function resultOf(engine: EngineApi, jobId: string): Promise<JobResult> {
   return new Promise((resolve) => {
@@ -35,18 +34,7 @@ describe('password sessions of the desktop engine (real appliance)', () => {
     const { dir } = await initAppliance(tmp.root);
     appl = await startInProcess(dir);
     source = makeSource(tmp.root);
-    // Two machines: alice's, which backs up, and bob's, enrolled only.
-    for (const [user, host] of [['alice', 'PC-ALICE'], ['bob', 'PC-BOB']] as const) {
-      const home = join(tmp.root, `home-${user}`);
-      const keychain = memoryKeychain();
-      await enrollMachine({ url: appl.url, token: await appl.token(), user, host, password: USER_PASSWORD, keychain, home, kdf: 'test', client: { retry: FAST_RETRY } });
-      if (user !== 'alice') continue;
-      await updateSettings(home, { folders: [source.src] });
-      const engine = await createEngineService({ home, credentials: async () => ({ keychain }), protect: false });
-      const { jobId } = await engine.startBackup();
-      expect((await resultOf(engine, jobId)).ok).toBe(true);
-      await engine.close();
-    }
+    await aliceAndBob(appl, tmp.root, source);
     mkdirSync(userHome, { recursive: true });
     laptop = await createEngineService({ home: newHome, credentials: async () => ({ keychain: memoryKeychain() }), userHome });
     laptop.subscribe((e) => seen.push(JSON.stringify(e)));

@@ -36,7 +36,6 @@ export class History {
   }
 
   private async run(): Promise<number> {
-    this.childMaps.clear();
     let r: { added: number; rebuilt: boolean };
     try {
       r = await new HistoryIndexer(this.repo, this.rows, this.names).update();
@@ -46,6 +45,8 @@ export class History {
       r = await new HistoryIndexer(this.repo, this.rows, this.names).update();
     }
     if (r.rebuilt) this.generation++;
+    // New paths may have joined folders whose child maps are kept.
+    if (r.added > 0 || r.rebuilt) this.childMaps.clear();
     return r.added;
   }
 
