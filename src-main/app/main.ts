@@ -228,7 +228,7 @@ function onTrayAction(action: TrayAction): void {
 
 function notify(notice: Notice | null): void {
   if (notice === null || !Notification.isSupported()) return;
-  new Notification({ title: notice.title, body: notice.body, icon: path.join(paths.assetsDir, 'icon-256.png') }).show();
+  new Notification({ title: notice.title, body: notice.body, icon: path.join(paths.assetsDir, 'icon.png') }).show();
 }
 
 function onEngineEvent(event: EngineEvent): void {

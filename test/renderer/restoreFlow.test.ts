@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNode } from '../../src-main/engine/repo/index.js';
+import { createEngineService } from '../../src-main/engine/service/index.js';
 import { openRepo } from '../helpers/forge.js';
 import { chromiumAvailability } from './chromium.js';
 import { NAMES, openPage, realWorld, shoot, startRenderer, type RealWorld, type Renderer } from './realFixture.js';
@@ -261,6 +262,29 @@ suite('restore through the UI (real engine, Chromium)', () => {
       expect(new Set(json.events.map((e) => e.kind))).toEqual(new Set(['restore']));
     } finally {
       await p.close();
+    }
+  });
+
+  it('without the keychain, says so and restores with the password instead', async () => {
+    const locked = await createEngineService({ home: w.f.home, userHome: w.userHome, protect: false,
+      credentials: async () => ({ keychain: null, keychainUnavailableReason: 'no keychain on this computer' }) });
+    const p = await openPage(r, locked, { hash: '#/restore' });
+    try {
+      await expect.poll(() => p.page.getByTestId('restore-error').textContent()).toContain('key is not available');
+      await p.page.getByRole('button', { name: 'Restore with my password' }).click();
+      const dialog = p.page.getByTestId('session-dialog');
+      await dialog.getByTestId('session-password').fill('not the password');
+      await dialog.getByTestId('session-submit').click();
+      await expect.poll(() => dialog.getByTestId('session-error').textContent()).toMatch(/^Wrong password or recovery key/);
+      await dialog.getByTestId('session-password').fill(w.f.password);
+      await dialog.getByTestId('session-submit').click();
+      await expect.poll(() => p.page.getByTestId('file-grid').getAttribute('data-total'), { timeout: 30_000 }).not.toBe('');
+      const text = await restoreVersion(p.page, 'lettre.txt', 0, path.join(w.userHome, 'AvecMotDePasse'));
+      expect(text).toMatch(/^Restored 1 file\(s\)/);
+      expect(readFileSync(path.join(w.userHome, 'AvecMotDePasse', 'lettre.txt'))).toEqual(readFileSync(path.join(w.src, 'lettre.txt')));
+    } finally {
+      await p.close();
+      await locked.close();
     }
   });
 

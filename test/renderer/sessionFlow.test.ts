@@ -65,7 +65,7 @@ suite('restore with a password on a new computer (real appliance, Chromium)', ()
       await p.page.getByTestId('session-password').fill(USER_PASSWORD);
       await p.page.getByTestId('session-submit').click();
       await expect.poll(() => p.page.getByTestId('source').textContent(), { timeout: 30_000 }).toBe('Backups of PC-ALICE (alice)');
-      expect(await p.page.getByTestId('session-dialog').count()).toBe(0);
+      await expect.poll(() => p.page.getByTestId('session-dialog').count()).toBe(0);
       // The backup's folder, browsed from the appliance.
       const grid = p.page.getByTestId('file-grid');
       await expect.poll(() => grid.getAttribute('data-total')).not.toBe('');

@@ -103,6 +103,28 @@ describe('password sessions of the desktop engine (real appliance)', () => {
     await expect(laptop.openSession({ role: 'user', user: 'bob', password: USER_PASSWORD, appliance: appliance() })).rejects.toMatchObject({ code: 'LOCKED_OUT' });
   });
 
+  it('enrolls a computer from the app with a token, and refuses to without a keychain', async () => {
+    const home = join(tmp.root, 'enrolling-home');
+    const noKeychain = await createEngineService({ home, credentials: async () => ({ keychain: null, keychainUnavailableReason: 'no Secret Service' }), protect: false });
+    try {
+      await expect(noKeychain.enroll({ url: appl.url, token: await appl.token(), password: 'a new password' })).rejects.toMatchObject({ code: 'ENROLL_NEEDS_KEYCHAIN' });
+    } finally {
+      await noKeychain.close();
+    }
+    const keychain = memoryKeychain();
+    const engine = await createEngineService({ home, credentials: async () => ({ keychain }), protect: false });
+    try {
+      expect(await engine.getSetup()).toMatchObject({ targets: [], appliance: null });
+      const setup = await engine.enroll({ url: appl.url, token: await appl.token(), user: 'carol', password: 'carol’s password' });
+      expect(setup.appliance).toMatchObject({ url: appl.url, user: 'carol', caFingerprint: appl.fingerprint });
+      expect(setup.targets).toEqual([{ name: 'appliance', kind: 'appliance', role: 'primary', location: appl.url }]);
+      expect((await engine.status()).repo).toBe(appl.url);
+      await expect(engine.enroll({ url: appl.url, token: 'HVT1.not.a.token', password: 'x' })).rejects.toMatchObject({ code: expect.stringMatching(/TOKEN_MALFORMED|ALREADY_ENROLLED/) });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('never puts a password in an event', () => {
     const all = seen.join('\n');
     for (const p of [USER_PASSWORD, ADMIN_PASSWORD, 'not her password', 'wrong 0']) expect(all).not.toContain(p);

@@ -195,6 +195,32 @@ describe('restore browser of the desktop engine (real backups)', () => {
     }
   });
 
+  it('opens this computer\'s own repository with its password when the keychain cannot (a password session)', async () => {
+    const locked = await createEngineService({ home: f.home, credentials: async () => ({ keychain: null, keychainUnavailableReason: 'no keychain here' }),
+      protect: false, userHome: f.dir });
+    try {
+      await expect(locked.browseSnapshots({})).rejects.toMatchObject({ code: 'PASSWORD_REQUIRED' });
+      await expect(locked.openSession({ role: 'user', password: 'not the password' })).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+      await expect(locked.openSession({ role: 'admin', password: f.password })).rejects.toMatchObject({ code: 'SESSION_NEEDS_APPLIANCE' });
+      const opened = await locked.openSession({ role: 'user', password: f.password });
+      if (opened.kind !== 'opened') throw new Error('not opened');
+      const source = { kind: 'session' as const, sessionId: opened.session.sessionId };
+      const snaps = await locked.browseSnapshots({ source });
+      expect(snaps.length).toBeGreaterThan(0);
+      // A file of its own backup, back into the user's folders.
+      const target = join(f.dir, 'with-password');
+      const { jobId } = await locked.startRestore({ source, snapshotId: snaps[0]!.id, paths: [join(src, 'a.txt')], target, conflict: 'skip' });
+      const done = await new Promise<JobResult>((resolve) => locked.subscribe((e) => {
+        if (e.type === 'job:result' && e.payload.jobId === jobId) resolve(e.payload);
+      }));
+      expect(done.ok).toBe(true);
+      expect(readFileSync(join(target, 'a.txt'), 'utf8')).toBe('version two, longer\n');
+      expect(await locked.closeSession({ sessionId: opened.session.sessionId })).toEqual({ closed: true });
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('forgets versions whose snapshots were forgotten, and takes new snapshots in as they come', async () => {
     const before = await engine.browseSnapshots({});
     const r = await f.havre(['forget', '--keep-last', '2']);

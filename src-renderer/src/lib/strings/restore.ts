@@ -8,6 +8,7 @@ export const en = {
   'source.sessionAdmin': 'Backups of {host} ({user}), as administrator',
   'source.other': 'Another computer, or as administrator…',
   'source.back': 'Back to this computer',
+  'source.locked': 'This computer’s key is not available here, so its backups cannot be opened without you. Sign in with your backup password to restore your files.',
   'source.noRepo': 'This computer has no backups of its own yet. To get your files back from another computer (a new laptop, say), sign in with your backup password.',
 
   'timeline.label': 'Backups by date',
@@ -107,6 +108,7 @@ export const fr: Record<keyof typeof en, string> = {
   'source.sessionAdmin': 'Sauvegardes de {host} ({user}), en tant qu’administrateur',
   'source.other': 'Un autre ordinateur, ou en tant qu’administrateur…',
   'source.back': 'Revenir à cet ordinateur',
+  'source.locked': 'La clé de cet ordinateur n’est pas disponible ici : ses sauvegardes ne s’ouvrent pas sans vous. Connectez-vous avec votre mot de passe de sauvegarde pour restaurer vos fichiers.',
   'source.noRepo': 'Cet ordinateur n’a pas encore de sauvegardes à lui. Pour récupérer vos fichiers depuis un autre ordinateur (un nouveau portable, par exemple), connectez-vous avec votre mot de passe de sauvegarde.',
 
   'timeline.label': 'Sauvegardes par date',
