@@ -18,6 +18,8 @@ need radosgw radosgw
 need ceph-mon ceph-mon
 need ceph-osd ceph-osd
 need ceph ceph-common
+# Colour emoji, so the renderer's screenshots show emoji file names as users see them.
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing Debian packages: ${missing[*]}"

@@ -3,9 +3,9 @@
 // Nothing here touches windows or the renderer; the engine itself never imports electron.
 
 import type { MessageEvent } from 'electron';
-import { isHavreError } from '../engine/errors/index.js';
-import type { EngineApi, IpcError } from '../ipc/contract.js';
+import type { EngineApi } from '../ipc/contract.js';
 import { ipcError } from '../ipc/contract.js';
+import { mapEngineError } from './engineErrors.js';
 import { createEngine, EngineModuleError } from './engineFactory.js';
 import { serveEngine } from './engineHost.js';
 import { fromMessagePortMain, isEngineInit, type EngineToMain } from './engineWire.js';
@@ -13,12 +13,6 @@ import { fromMessagePortMain, isEngineInit, type EngineToMain } from './engineWi
 const log = (line: string): void => {
   process.stderr.write(`[havre-engine] ${line}\n`);
 };
-
-/** Engine errors keep their code and both messages; params (paths, ids) stay in the engine. */
-function mapEngineError(error: unknown): IpcError | undefined {
-  if (!isHavreError(error)) return undefined;
-  return { code: error.code, message: error.userMessage('en'), messageFr: error.userMessage('fr') };
-}
 
 function start(event: MessageEvent): void {
   const [rawPort] = event.ports;

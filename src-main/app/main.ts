@@ -2,19 +2,23 @@
 // handlers that check their sender, and the engine hosted in a supervised utility process
 // (DESIGN.md §1, §6). The UI logic lives in src-renderer; the backup logic in src-main/engine.
 
-import { BrowserWindow, Menu, MessageChannelMain, app, ipcMain, session, utilityProcess } from 'electron';
+import { BrowserWindow, Menu, MessageChannelMain, Notification, app, ipcMain, session, utilityProcess } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { EngineEvent, EngineLifecycle, EngineStatus, RendererEventName, RendererEvents } from '../ipc/contract.js';
+import type { EngineEvent, EngineLifecycle, EngineStatus, JobProgress, JobRef, PauseRequest, RendererEventName, RendererEvents } from '../ipc/contract.js';
 import { RENDERER_CSP, devRendererCsp } from '../ipc/csp.js';
+import { DEFAULT_APP_POLICY, loadAppPolicy, type AppPolicy } from './appPolicy.js';
 import { EngineSupervisor, type EngineChild } from './engineSupervisor.js';
 import { fromMessagePortMain, type EngineInit } from './engineWire.js';
 import { registerIpcHandlers } from './ipcHandlers.js';
+import { applyLoginItem } from './loginItem.js';
+import { Notifier, type Notice } from './notifier.js';
 import { resolveAppPaths } from './paths.js';
 import { hardenWebContents, installSessionSecurity, secureWebPreferences } from './security.js';
 import { createSenderCheck, createUrlPolicy, parseDevServerUrl } from './senderCheck.js';
-import { langFromLocale, type TrayState } from './strings.js';
+import { langFromLocale, type Lang } from './strings.js';
 import { createTray, type HavreTray } from './tray.js';
+import { trayView, type TrayAction } from './trayModel.js';
 
 const log = (line: string): void => console.log(`[havre] ${line}`);
 
@@ -34,6 +38,13 @@ let tray: HavreTray | null = null;
 let supervisor: EngineSupervisor | null = null;
 let quitting = false;
 let shutdownDone = false;
+let policy: AppPolicy = DEFAULT_APP_POLICY;
+let lang: Lang = 'en';
+// What the tray shows, kept from the engine's events.
+let lastStatus: EngineStatus | null = null;
+let lastLifecycle: EngineLifecycle | null = null;
+let lastProgress: JobProgress | null = null;
+const notifier = new Notifier(() => lang);
 
 app.enableSandbox();
 
@@ -52,18 +63,27 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     void shutdown();
   });
-  app.whenReady().then(onReady, (error: unknown) => {
+  app.whenReady().then(() => onReady(), (error: unknown) => {
     log(`startup failed: ${error instanceof Error ? error.message : 'unknown error'}`);
     app.exit(1);
   });
 }
 
-function onReady(): void {
+async function onReady(): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId('fr.havre.client');
+  lang = langFromLocale(app.getLocale());
+  policy = await loadAppPolicy(app.isPackaged ? undefined : process.env.HAVRE_APP_POLICY, log);
+  // macOS's application menu carries Quit (⌘Q) only when the policy allows quitting.
   Menu.setApplicationMenu(
-    process.platform === 'darwin' ? Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }, { role: 'windowMenu' }]) : null,
+    process.platform === 'darwin'
+      ? Menu.buildFromTemplate([policy.allowQuit ? { role: 'appMenu' } : { label: 'Havre', submenu: [{ role: 'about' }, { role: 'hide' }] }, { role: 'editMenu' },
+        { role: 'windowMenu' }])
+      : null,
   );
   installSessionSecurity(session.defaultSession, csp);
+  if (app.isPackaged) {
+    await applyLoginItem(app, policy, process.platform, process.execPath).catch((e: unknown) => log(`login item not set (${e instanceof Error ? e.message : 'error'})`));
+  }
 
   const windowIds = new Set<number>();
   const isTrustedSender = createSenderCheck(isAllowedUrl, (id) => windowIds.has(id));
@@ -75,18 +95,19 @@ function onReady(): void {
     log,
   });
   const engine = supervisor;
-  registerIpcHandlers(ipcMain, { isTrustedSender, request: (channel, payload) => engine.request(channel, payload), log });
+  registerIpcHandlers(ipcMain, {
+    isTrustedSender,
+    request: async (channel, payload) => {
+      const result = await engine.request(channel, payload);
+      // Jobs the user starts get their success told too (notifier.ts).
+      if (result.ok && (channel === 'backup:start' || channel === 'restore:start')) notifier.requestedJob((result.value as JobRef).jobId);
+      return result;
+    },
+    log,
+  });
   engine.start();
 
-  tray = createTray(paths.assetsDir, langFromLocale(app.getLocale()), {
-    backupNow: () => {
-      void engine.request('backup:start', undefined).then((result) => {
-        if (!result.ok) log(`tray: backup not started (${result.error.code})`);
-      });
-    },
-    open: () => showWindow(),
-    quit: () => app.quit(),
-  });
+  tray = createTray(paths.assetsDir, currentTrayView(), (action) => onTrayAction(action));
 
   const win = createWindow();
   windowIds.add(win.webContents.id);
@@ -162,37 +183,95 @@ function sendToRenderer<E extends RendererEventName>(name: E, payload: RendererE
   contents.send(name, payload);
 }
 
-function setTrayFromStatus(status: EngineStatus): void {
-  tray?.setState(status.state);
+function currentTrayView(): ReturnType<typeof trayView> {
+  return trayView({ status: lastStatus, lifecycle: lastLifecycle, progress: lastProgress, lang, policy });
+}
+
+function updateTray(): void {
+  tray?.show(currentTrayView());
+}
+
+function onTrayAction(action: TrayAction): void {
+  const engine = supervisor;
+  const request = (what: string, run: () => Promise<{ ok: boolean; error?: { code: string } }>): void => {
+    void run().then((r) => {
+      if (!r.ok) log(`tray: ${what} did not happen (${r.error?.code ?? 'unknown'})`);
+    });
+  };
+  const pause = (p: PauseRequest): void => request('pause', async () => (engine ? engine.request('protection:pause', p) : { ok: false }));
+  switch (action) {
+    case 'backup-now':
+      request('backup', async () => {
+        const r = engine ? await engine.request('backup:start', undefined) : { ok: false as const };
+        if (r.ok) notifier.requestedJob((r.value as JobRef).jobId);
+        return r;
+      });
+      return;
+    case 'pause-30': return pause({ minutes: 30 });
+    case 'pause-60': return pause({ minutes: 60 });
+    case 'pause-tomorrow': return pause({ until: 'tomorrow' });
+    case 'resume':
+      request('resume', async () => (engine ? engine.request('protection:resume', undefined) : { ok: false }));
+      return;
+    case 'open':
+      showWindow();
+      return;
+    case 'restore':
+      showWindow();
+      sendToRenderer('app:navigate', { screen: 'restore' });
+      return;
+    case 'quit':
+      if (policy.allowQuit) app.quit();
+      return;
+  }
+}
+
+function notify(notice: Notice | null): void {
+  if (notice === null || !Notification.isSupported()) return;
+  new Notification({ title: notice.title, body: notice.body, icon: path.join(paths.assetsDir, 'icon.png') }).show();
 }
 
 function onEngineEvent(event: EngineEvent): void {
   switch (event.type) {
     case 'status:changed':
-      setTrayFromStatus(event.payload);
+      lastStatus = event.payload;
+      if (event.payload.state !== 'backing-up') lastProgress = null;
+      updateTray();
       sendToRenderer('status:changed', event.payload);
       return;
     case 'job:progress':
+      if (event.payload.kind === 'backup') {
+        lastProgress = event.payload;
+        updateTray();
+      }
       sendToRenderer('job:progress', event.payload);
       return;
     case 'job:result':
+      if (event.payload.kind === 'backup') lastProgress = null;
+      notify(notifier.onResult(event.payload));
       sendToRenderer('job:result', event.payload);
+      return;
+    case 'activity:added':
+      sendToRenderer('activity:added', event.payload);
       return;
   }
 }
 
 function onEngineLifecycle(lifecycle: EngineLifecycle): void {
+  lastLifecycle = lifecycle;
+  notify(notifier.onLifecycle(lifecycle));
   sendToRenderer('engine:lifecycle', lifecycle);
   if (lifecycle.state !== 'running') {
-    const state: TrayState = 'unavailable';
-    tray?.setState(state);
+    lastProgress = null;
+    updateTray();
     if (lifecycle.state === 'failed') log(`engine stopped for good after ${lifecycle.restarts} exit(s) (${lifecycle.error?.code ?? 'unknown'})`);
     return;
   }
   void supervisor?.request('engine:status', undefined).then((result) => {
     if (!result.ok) return;
     const status = result.value as EngineStatus;
-    setTrayFromStatus(status);
+    lastStatus = status;
+    updateTray();
     sendToRenderer('status:changed', status);
   });
 }

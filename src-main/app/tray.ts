@@ -1,17 +1,12 @@
-// The tray icon: its image follows the engine's state; its menu has three actions.
+// The tray icon: applies a TrayView (trayModel.ts) — the image for the state, the tooltip, the menu.
 
-import { Menu, Tray, nativeImage } from 'electron';
+import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
 import path from 'node:path';
-import { MAIN_STRINGS, type Lang, type TrayState } from './strings.js';
-
-export interface TrayActions {
-  backupNow: () => void;
-  open: () => void;
-  quit: () => void;
-}
+import type { TrayState } from './strings.js';
+import type { TrayAction, TrayView } from './trayModel.js';
 
 export interface HavreTray {
-  setState(state: TrayState): void;
+  show(view: TrayView): void;
   destroy(): void;
 }
 
@@ -20,29 +15,24 @@ export function trayIconPath(assetsDir: string, state: TrayState): string {
   return path.join(assetsDir, 'tray', `tray-${state}.png`);
 }
 
-export function createTray(assetsDir: string, lang: Lang, actions: TrayActions): HavreTray {
-  const t = MAIN_STRINGS[lang];
+export function createTray(assetsDir: string, first: TrayView, act: (action: TrayAction) => void): HavreTray {
   const image = (state: TrayState) => nativeImage.createFromPath(trayIconPath(assetsDir, state));
-  const tray = new Tray(image('unavailable'));
-  tray.setToolTip(t.tooltip.unavailable);
-  tray.setContextMenu(
-    Menu.buildFromTemplate([
-      { id: 'backup-now', label: t.backupNow, click: () => actions.backupNow() },
-      { id: 'open', label: t.open, click: () => actions.open() },
-      { type: 'separator' },
-      { id: 'quit', label: t.quit, click: () => actions.quit() },
-    ]),
-  );
-  tray.on('click', () => actions.open());
-
-  let current: TrayState = 'unavailable';
+  const tray = new Tray(image(first.state));
+  let shown = '';
+  const show = (view: TrayView): void => {
+    if (tray.isDestroyed()) return;
+    const key = JSON.stringify(view);
+    if (key === shown) return;
+    shown = key;
+    tray.setImage(image(view.state));
+    tray.setToolTip(view.tooltip);
+    tray.setContextMenu(Menu.buildFromTemplate(view.menu.map((item): MenuItemConstructorOptions =>
+      'separator' in item ? { type: 'separator' } : { id: item.action, label: item.label, enabled: item.enabled, click: () => act(item.action) })));
+  };
+  show(first);
+  tray.on('click', () => act('open'));
   return {
-    setState(state) {
-      if (state === current || tray.isDestroyed()) return;
-      current = state;
-      tray.setImage(image(state));
-      tray.setToolTip(t.tooltip[state]);
-    },
+    show,
     destroy() {
       if (!tray.isDestroyed()) tray.destroy();
     },

@@ -1,20 +1,17 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  normaliseApplianceUrl,
-  openSessionTarget,
   readMachineInfo,
-  resolvePinnedCa,
+  withPasswordSession,
   type ClientTuning,
   type MachineTarget,
 } from '../engine/appliance/index.js';
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
 import { throttleFor } from '../engine/net/index.js';
 import { havreHome, isApplianceRef, isS3Ref, readHomeConfig, type ApplianceRepoRef, type HomeConfig, type S3TargetRef } from '../engine/home/homeConfig.js';
-import { safeUserName } from '../engine/jobs/index.js';
 import { openOsKeychainOrReason, type Keychain } from '../engine/keychain/index.js';
 import { readConfig, Repository, withRepository, type Credentials } from '../engine/repo/index.js';
-import { FsStore, type Store } from '../engine/store/index.js';
+import { FsStore } from '../engine/store/index.js';
 import type { DrainResult, SpoolingStore } from '../engine/store/spool/index.js';
 import { openTargets, withTargets, type CatchUpResult, type OpenedTargets, type TargetRunHooks } from '../engine/targets/index.js';
 import { intOption } from './args.js';
@@ -280,28 +277,14 @@ export class CliContext {
     const role = fallback ? 'user' : this.role();
     const cfg = await readHomeConfig(this.home);
     const enrolled = fallback?.enrolled ?? (cfg.repo && isApplianceRef(cfg.repo) ? cfg.repo : undefined);
-    const tuning = this.tuning();
-    const { url, ca } = await resolvePinnedCa({ home: this.home, ...(fallback ? { url: fallback.url } : this.sessionUrl()), ...(enrolled ? { enrolled } : {}), tuning });
-    const user = fallback?.user ?? this.flags.user ?? (role === 'user' ? await this.defaultUser(enrolled) : undefined);
+    const user = fallback?.user ?? this.flags.user;
     const password = fallback?.password ?? await this.askPassword(role === 'admin' ? { en: 'Administrator password: ', fr: 'Mot de passe administrateur : ' } : undefined);
     const machine = fallback?.machine ?? this.flags.machine;
-    const t = await openSessionTarget({ url, ca, role, password, tuning, ...(user !== undefined ? { user } : {}), ...(machine !== undefined ? { machine } : {}) });
-    try {
-      return await withRepository(t.store as Store, { home: this.home, credentials: { source: t.source } }, async (repo) => {
-        this.warnDamaged(repo);
-        return fn(repo);
-      });
-    } finally {
-      t.close();
-    }
-  }
-
-  /** --user, else the user this machine was enrolled for (on its appliance), else the login name. */
-  async defaultUser(enrolled?: ApplianceRepoRef): Promise<string> {
-    if (this.flags.user !== undefined) return this.flags.user;
-    const info = enrolled ? await readMachineInfo(this.home, enrolled) : null;
-    const sameAppliance = this.flags.appliance === undefined || (enrolled !== undefined && enrolled.url === normaliseApplianceUrl(this.flags.appliance));
-    return info && sameAppliance ? info.user : safeUserName();
+    return withPasswordSession({ home: this.home, role, password, tuning: this.tuning(), ...(fallback ? { url: fallback.url } : this.sessionUrl()),
+      ...(enrolled ? { enrolled } : {}), ...(user !== undefined ? { user } : {}), ...(machine !== undefined ? { machine } : {}) }, async (repo) => {
+      this.warnDamaged(repo);
+      return fn(repo);
+    });
   }
 
   role(): 'user' | 'admin' {

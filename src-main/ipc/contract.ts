@@ -4,6 +4,21 @@
 // hand-written guard below before anything acts on it. Errors cross as IpcError only: a stable code
 // and two user-facing messages — never a stack trace, a path of ours or a secret (DESIGN.md §6.6).
 
+import { hasExactKeys, isAbsoluteLocalPath, isJobId, isPlainObject, isSnapshotId, isSnapshotPath } from './guards.js';
+
+import {
+  isBackupSource, isBrowseListRequest, isPreviewRequest, isSearchRequest, isSessionOpenRequest, isSessionRef, isSnapshotsRequest, isVersionsRequest,
+  type BackupSource, type BrowseListPage, type BrowseListRequest, type FilePreview, type PreviewRequest, type SearchRequest, type SearchResult,
+  type SessionOpenRequest, type SessionOpenResult, type SessionRef, type SnapshotsRequest, type VersionsRequest, type VersionsResult,
+} from './browse.js';
+import { isActivityQuery, type ActivityEvent, type ActivityPage, type ActivityQuery } from './activity.js';
+import { isEnrollRequest, type BackupHistory, type EnrollRequest, type SetupView } from './overview.js';
+
+export { MAX_PATH_LENGTH, isAbsoluteLocalPath, isJobId, isSnapshotId, isSnapshotPath } from './guards.js';
+export * from './browse.js';
+export * from './activity.js';
+export * from './overview.js';
+
 // ---------------------------------------------------------------------------------------------
 // Domain types
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +205,8 @@ export interface RestoreRequest {
   /** Absolute folder on this machine that receives the files. */
   target: string;
   conflict: ConflictPolicy;
+  /** Whose backups: this machine's (default) or a password session's (issue 6). */
+  source?: BackupSource;
 }
 
 export interface JobRef {
@@ -227,7 +244,19 @@ export interface JobSummary {
   snapshotId?: string;
   /** Files left as they were (restore conflict 'skip', unreadable files, ...). */
   skipped?: number;
+  /** Restore: files that could not be restored, and why (the first 100); the others were. */
+  failures?: JobFileIssue[];
 }
+
+/** A file a job could not handle. Shown to the workstation's own user only. */
+export interface JobFileIssue {
+  path: string;
+  code: string;
+  message: string;
+  messageFr: string;
+}
+
+export const MAX_JOB_ISSUES = 100;
 
 export interface JobResult {
   jobId: string;
@@ -315,6 +344,18 @@ export interface IpcContract {
   'protection:failures': { request: undefined; response: FailedFile[] };
   'settings:get': { request: undefined; response: SettingsView };
   'settings:set': { request: Partial<Settings>; response: SettingsView };
+  // ---- issue 6: the restore browser, sessions, activity, charts, targets and enrollment
+  'browse:snapshots': { request: SnapshotsRequest; response: SnapshotSummary[] };
+  'browse:list': { request: BrowseListRequest; response: BrowseListPage };
+  'browse:versions': { request: VersionsRequest; response: VersionsResult };
+  'browse:search': { request: SearchRequest; response: SearchResult };
+  'browse:preview': { request: PreviewRequest; response: FilePreview };
+  'session:open': { request: SessionOpenRequest; response: SessionOpenResult };
+  'session:close': { request: SessionRef; response: { closed: boolean } };
+  'activity:list': { request: ActivityQuery; response: ActivityPage };
+  'stats:history': { request: undefined; response: BackupHistory };
+  'setup:get': { request: undefined; response: SetupView };
+  'appliance:enroll': { request: EnrollRequest; response: SetupView };
 }
 
 export type Channel = keyof IpcContract;
@@ -334,6 +375,17 @@ export const CHANNELS = [
   'protection:failures',
   'settings:get',
   'settings:set',
+  'browse:snapshots',
+  'browse:list',
+  'browse:versions',
+  'browse:search',
+  'browse:preview',
+  'session:open',
+  'session:close',
+  'activity:list',
+  'stats:history',
+  'setup:get',
+  'appliance:enroll',
 ] as const satisfies readonly Channel[];
 
 // Compile-time proof that CHANNELS lists every channel of IpcContract.
@@ -353,12 +405,14 @@ export interface EngineEvents {
   'job:progress': JobProgress;
   'job:result': JobResult;
   'status:changed': EngineStatus;
+  /** A new entry of the activity log (issue 6). */
+  'activity:added': ActivityEvent;
 }
 
 export type EngineEventName = keyof EngineEvents;
 export type EngineEvent = { [E in EngineEventName]: { type: E; payload: EngineEvents[E] } }[EngineEventName];
 
-export const ENGINE_EVENTS = ['job:progress', 'job:result', 'status:changed'] as const satisfies readonly EngineEventName[];
+export const ENGINE_EVENTS = ['job:progress', 'job:result', 'status:changed', 'activity:added'] as const satisfies readonly EngineEventName[];
 
 /** What the main process tells the renderer about the engine process itself. */
 export interface EngineLifecycle {
@@ -370,13 +424,22 @@ export interface EngineLifecycle {
   error?: IpcError;
 }
 
+export const APP_SCREENS = ['dashboard', 'activity', 'restore', 'settings'] as const;
+export type AppScreen = (typeof APP_SCREENS)[number];
+
+/** The main process asks the window to show a screen (the tray's "Restore a file…"). */
+export interface NavigateRequest {
+  screen: AppScreen;
+}
+
 export interface RendererEvents extends EngineEvents {
   'engine:lifecycle': EngineLifecycle;
+  'app:navigate': NavigateRequest;
 }
 
 export type RendererEventName = keyof RendererEvents;
 
-export const RENDERER_EVENTS = [...ENGINE_EVENTS, 'engine:lifecycle'] as const satisfies readonly RendererEventName[];
+export const RENDERER_EVENTS = [...ENGINE_EVENTS, 'engine:lifecycle', 'app:navigate'] as const satisfies readonly RendererEventName[];
 
 type MissingEvents = Exclude<RendererEventName, (typeof RENDERER_EVENTS)[number]>;
 const _allEventsListed: [MissingEvents] extends [never] ? true : MissingEvents = true;
@@ -413,6 +476,28 @@ export interface EngineApi {
   getSettings(): Promise<SettingsView>;
   /** 'settings:set' — changes the given settings; refuses locked or invalid ones (SETTINGS_INVALID, SETTING_LOCKED). */
   setSettings(patch: Partial<Settings>): Promise<SettingsView>;
+  /** 'browse:snapshots' — newest first, of this machine or of a session's machine. */
+  browseSnapshots(request: SnapshotsRequest): Promise<SnapshotSummary[]>;
+  /** 'browse:list' — one page of a folder of a snapshot. */
+  browseList(request: BrowseListRequest): Promise<BrowseListPage>;
+  /** 'browse:versions' — a path's versions across every snapshot. */
+  fileVersions(request: VersionsRequest): Promise<VersionsResult>;
+  /** 'browse:search' — names containing the query, across every version. */
+  search(request: SearchRequest): Promise<SearchResult>;
+  /** 'browse:preview' — the start of a text or a small image, decrypted in memory only. */
+  preview(request: PreviewRequest): Promise<FilePreview>;
+  /** 'session:open' — signs in with a password to read a machine's backups. */
+  openSession(request: SessionOpenRequest): Promise<SessionOpenResult>;
+  /** 'session:close' — forgets a session's keys. */
+  closeSession(request: SessionRef): Promise<{ closed: boolean }>;
+  /** 'activity:list' */
+  listActivity(request: ActivityQuery): Promise<ActivityPage>;
+  /** 'stats:history' */
+  backupHistory(): Promise<BackupHistory>;
+  /** 'setup:get' */
+  getSetup(): Promise<SetupView>;
+  /** 'appliance:enroll' — joins this machine to an appliance with a token from IT. */
+  enroll(request: EnrollRequest): Promise<SetupView>;
   /** Progress, results and status changes. Returns the unsubscribe function. */
   subscribe(listener: (event: EngineEvent) => void): () => void;
   /** Stops jobs cleanly and releases the repository; called before the engine process exits. */
@@ -423,49 +508,8 @@ export interface EngineApi {
 // Runtime validation of request payloads (hand-written guards)
 // ---------------------------------------------------------------------------------------------
 
-/** Longest path accepted across IPC (Windows long paths are 32,767 UTF-16 units). */
-export const MAX_PATH_LENGTH = 32_767;
 /** Most paths one restore request may name; a bigger selection restores the parent folder. */
 export const MAX_RESTORE_PATHS = 10_000;
-
-type PlainObject = Record<string, unknown>;
-
-/**
- * A plain data object: its prototype is null or some realm's Object.prototype (structured clone,
- * contextBridge and JSON all produce these). Class instances, arrays and functions are not.
- */
-function isPlainObject(value: unknown): value is PlainObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  if (Object.prototype.toString.call(value) !== '[object Object]') return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === null || Object.getPrototypeOf(proto) === null;
-}
-
-/** True when `value` has every required key, no key outside required ∪ optional. */
-function hasExactKeys(value: PlainObject, required: readonly string[], optional: readonly string[] = []): boolean {
-  for (const key of required) if (!Object.prototype.hasOwnProperty.call(value, key)) return false;
-  for (const key of Object.keys(value)) if (!required.includes(key) && !optional.includes(key)) return false;
-  return true;
-}
-
-export function isSnapshotId(value: unknown): value is string {
-  return typeof value === 'string' && /^[0-9a-f]{8,64}$/.test(value);
-}
-
-export function isJobId(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value);
-}
-
-/** A path inside a snapshot: non-empty, bounded, no NUL. The engine resolves it inside the tree. */
-export function isSnapshotPath(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_PATH_LENGTH && !value.includes('\0');
-}
-
-/** An absolute path on this machine: POSIX '/…', Windows 'C:\…' or 'C:/…', or UNC '\\server\…'. */
-export function isAbsoluteLocalPath(value: unknown): value is string {
-  if (!isSnapshotPath(value)) return false;
-  return value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value) || /^\\\\[^\\]/.test(value);
-}
 
 export function isConflictPolicy(value: unknown): value is ConflictPolicy {
   return typeof value === 'string' && (CONFLICT_POLICIES as readonly string[]).includes(value);
@@ -485,10 +529,11 @@ export function isSnapshotLsRequest(value: unknown): value is SnapshotLsRequest 
 }
 
 export function isRestoreRequest(value: unknown): value is RestoreRequest {
-  if (!isPlainObject(value) || !hasExactKeys(value, ['snapshotId', 'target', 'conflict'], ['paths'])) return false;
+  if (!isPlainObject(value) || !hasExactKeys(value, ['snapshotId', 'target', 'conflict'], ['paths', 'source'])) return false;
   if (!isSnapshotId(value.snapshotId) || !isAbsoluteLocalPath(value.target) || !isConflictPolicy(value.conflict)) {
     return false;
   }
+  if (value.source !== undefined && !isBackupSource(value.source)) return false;
   const paths = value.paths;
   if (paths === undefined) return true;
   return (
@@ -587,6 +632,17 @@ export const REQUEST_VALIDATORS: RequestValidators = {
   'protection:failures': isNoPayload,
   'settings:get': isNoPayload,
   'settings:set': isSettingsPatch,
+  'browse:snapshots': isSnapshotsRequest,
+  'browse:list': isBrowseListRequest,
+  'browse:versions': isVersionsRequest,
+  'browse:search': isSearchRequest,
+  'browse:preview': isPreviewRequest,
+  'session:open': isSessionOpenRequest,
+  'session:close': isSessionRef,
+  'activity:list': isActivityQuery,
+  'stats:history': isNoPayload,
+  'setup:get': isNoPayload,
+  'appliance:enroll': isEnrollRequest,
 };
 
 export function isValidRequest<C extends Channel>(channel: C, payload: unknown): payload is RequestOf<C> {

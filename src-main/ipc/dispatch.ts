@@ -31,6 +31,17 @@ export const ENGINE_HANDLERS: EngineHandlers = {
   'protection:failures': (api) => api.listFailures(),
   'settings:get': (api) => api.getSettings(),
   'settings:set': (api, request) => api.setSettings(request),
+  'browse:snapshots': (api, request) => api.browseSnapshots(request),
+  'browse:list': (api, request) => api.browseList(request),
+  'browse:versions': (api, request) => api.fileVersions(request),
+  'browse:search': (api, request) => api.search(request),
+  'browse:preview': (api, request) => api.preview(request),
+  'session:open': (api, request) => api.openSession(request),
+  'session:close': (api, request) => api.closeSession(request),
+  'activity:list': (api, request) => api.listActivity(request),
+  'stats:history': (api) => api.backupHistory(),
+  'setup:get': (api) => api.getSetup(),
+  'appliance:enroll': (api, request) => api.enroll(request),
 };
 
 /** Turns an error the engine threw into an IpcError, or undefined to fall back to INTERNAL. */

@@ -4,12 +4,14 @@
 // errors survive the context bridge intact (a rejected Error would lose its code).
 
 import type {
+  ActivityEvent,
   Channel,
   EngineLifecycle,
   EngineStatus,
   IpcResult,
   JobProgress,
   JobResult,
+  NavigateRequest,
   RendererEventName,
   RendererEvents,
   RequestOf,
@@ -28,6 +30,9 @@ export interface HavreApi {
   onResult(listener: (result: JobResult) => void): Unsubscribe;
   onStatus(listener: (status: EngineStatus) => void): Unsubscribe;
   onEngineLifecycle(listener: (lifecycle: EngineLifecycle) => void): Unsubscribe;
+  onActivity(listener: (event: ActivityEvent) => void): Unsubscribe;
+  /** The main process asks for a screen (the tray's "Restore a file…"). */
+  onNavigate(listener: (request: NavigateRequest) => void): Unsubscribe;
 }
 
 /** Which HavreApi subscription method listens to which event. */
@@ -36,6 +41,8 @@ export const SUBSCRIPTIONS = {
   onResult: 'job:result',
   onStatus: 'status:changed',
   onEngineLifecycle: 'engine:lifecycle',
+  onActivity: 'activity:added',
+  onNavigate: 'app:navigate',
 } as const satisfies Record<Exclude<keyof HavreApi, 'invoke'>, RendererEventName>;
 
 export type EventListenerOf<E extends RendererEventName> = (payload: RendererEvents[E]) => void;

@@ -61,6 +61,8 @@ export function createHavreApi(ipc: IpcRendererLike): HavreApi {
     onResult: (listener) => subscribe(SUBSCRIPTIONS.onResult, listener),
     onStatus: (listener) => subscribe(SUBSCRIPTIONS.onStatus, listener),
     onEngineLifecycle: (listener) => subscribe(SUBSCRIPTIONS.onEngineLifecycle, listener),
+    onActivity: (listener) => subscribe(SUBSCRIPTIONS.onActivity, listener),
+    onNavigate: (listener) => subscribe(SUBSCRIPTIONS.onNavigate, listener),
   };
   return Object.freeze(api);
 }

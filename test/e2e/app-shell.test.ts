@@ -76,7 +76,8 @@ describe('ipcMain handlers', () => {
     const removeHandler = vi.fn();
     const dispose = registerIpcHandlers({ handle, removeHandler }, { isTrustedSender: () => true, request: async () => ({ ok: true, value: 1 }) });
     expect(handle.mock.calls.map((c) => c[0])).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel', 'protection:pause',
-      'protection:resume', 'protection:failures', 'settings:get', 'settings:set']);
+      'protection:resume', 'protection:failures', 'settings:get', 'settings:set', 'browse:snapshots', 'browse:list', 'browse:versions', 'browse:search',
+      'browse:preview', 'session:open', 'session:close', 'activity:list', 'stats:history', 'setup:get', 'appliance:enroll']);
     dispose();
     expect(removeHandler).toHaveBeenCalledTimes(CHANNELS.length);
   });
@@ -333,7 +334,7 @@ describe('sandboxed preload bundle', () => {
 
     expect(Object.keys(exposed)).toEqual(['havre']);
     const havre = exposed.havre as { invoke: (...a: unknown[]) => Promise<unknown> };
-    expect(Object.keys(havre).sort()).toEqual(['invoke', 'onEngineLifecycle', 'onProgress', 'onResult', 'onStatus']);
+    expect(Object.keys(havre).sort()).toEqual(['invoke', 'onActivity', 'onEngineLifecycle', 'onNavigate', 'onProgress', 'onResult', 'onStatus']);
     expect(await havre.invoke('engine:status')).toEqual({ ok: true, value: 'engine:status' });
     expect(await havre.invoke('not:a-channel')).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
     expect(invoke).toHaveBeenCalledTimes(1);

@@ -57,14 +57,16 @@ describe('main process under Node with an electron stand-in', () => {
     expect(String((r.webPreferences as Json).preload)).toMatch(/preload[/\\]index\.cjs$/);
     expect(r.windowUrl).toBe(`file://${repoRoot}/src-renderer/dist/index.html`);
     expect(r.channels).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel', 'protection:pause',
-      'protection:resume', 'protection:failures', 'settings:get', 'settings:set']);
+      'protection:resume', 'protection:failures', 'settings:get', 'settings:set', 'browse:snapshots', 'browse:list', 'browse:versions', 'browse:search',
+      'browse:preview', 'session:open', 'session:close', 'activity:list', 'stats:history', 'setup:get', 'appliance:enroll']);
     expect(r.openHandler).toEqual({ action: 'deny' });
     expect(r.navigationPrevented).toBe(true);
     expect(r.webviewPrevented).toBe(true);
     expect(r.permissionGranted).toBe(false);
     expect(r.permissionCheck).toBe(false);
     expect(r.headers).toEqual({ 'content-type': ['text/html'], 'Content-Security-Policy': [RENDERER_CSP] });
-    expect(r.tray).toEqual({ tooltip: 'Havre — moteur arrêté', menu: ['Sauvegarder maintenant', 'Ouvrir Havre', 'separator', 'Quitter Havre'] });
+    expect(r.tray).toEqual({ tooltip: 'Havre — moteur arrêté',
+      menu: ['Sauvegarder maintenant (disabled)', 'separator', 'Ouvrir Havre', 'Restaurer un fichier…', 'separator', 'Quitter Havre'] });
 
     expect(r.status).toMatchObject({ ok: true, value: { state: 'idle', repo: '/media/e2e/HAVRE' } });
     for (const key of ['untrusted', 'subframe', 'otherWindow']) expect(r[key], key).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
@@ -75,6 +77,14 @@ describe('main process under Node with an electron stand-in', () => {
     expect(r.progressSeen).toBe(true);
     expect(r.result).toMatchObject({ jobId: 'e2e-1', kind: 'backup', ok: true });
     expect(r.statusEvents).toEqual(['idle', 'backing-up', 'idle']);
+    // A backup the user started is told when done; the tray follows the engine.
+    expect(r.notifiedBackup).toEqual({ title: 'Havre', body: 'Sauvegarde terminée : 10 fichiers.' });
+    expect(r.trayRunning).toMatchObject({ tooltip: 'Havre — vos fichiers sont protégés', menu: ['Sauvegarder maintenant', 'Pause de 30 minutes', 'Pause d’une heure',
+      'Pause jusqu’à demain', 'separator', 'Ouvrir Havre', 'Restaurer un fichier…', 'separator', 'Quitter Havre'] });
+    expect(String((r.trayRunning as Json).image)).toMatch(/tray-idle\.png$/);
+    expect(r.trayPaused).toMatchObject({ tooltip: expect.stringMatching(/^Havre — sauvegardes en pause jusqu’à \d\d:\d\d$/) });
+    expect(String((r.trayPaused as Json).image)).toMatch(/tray-paused\.png$/);
+    expect(r.navigate).toEqual({ screen: 'restore' });
 
     expect(r.lifecycles).toEqual([
       { state: 'running', restarts: 0 },
@@ -84,6 +94,7 @@ describe('main process under Node with an electron stand-in', () => {
     ]);
     expect(r.children).toBe(2);
     expect(r.statusAfterRestart).toMatchObject({ ok: true });
+    expect(r.notifications).toEqual(['Sauvegarde terminée : 10 fichiers.', 'Le moteur de Havre s’est arrêté de façon inattendue et a été redémarré.']);
 
     expect(r.closeHidden).toBe(true);
     expect(r.quitCalls).toBe(2); // the first waits for the engine to close, the second quits

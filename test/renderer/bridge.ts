@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { fail, ipcError, RENDERER_EVENTS, type EngineApi, type IpcResult, type RendererEventName, type RendererEvents } from '../../src-main/ipc/contract.js';
 import { RENDERER_CSP } from '../../src-main/ipc/csp.js';
+import { mapEngineError } from '../../src-main/app/engineErrors.js';
 import { dispatchRequest } from '../../src-main/ipc/dispatch.js';
 
 const MIME: Record<string, string> = {
@@ -118,6 +119,8 @@ function installHavreShim(eventNames: readonly string[]): void {
     onResult: subscribe('job:result'),
     onStatus: subscribe('status:changed'),
     onEngineLifecycle: subscribe('engine:lifecycle'),
+    onActivity: subscribe('activity:added'),
+    onNavigate: subscribe('app:navigate'),
   });
   Object.defineProperty(g, 'havre', { value: api, enumerable: true });
 }
@@ -131,8 +134,24 @@ export interface BridgedPage {
   close(): Promise<void>;
 }
 
+/** What the page talks to: an engine in this process, or one behind a supervisor (supervised.ts). */
+export interface BridgeTarget {
+  request(channel: unknown, payload: unknown): Promise<IpcResult<unknown>>;
+  /** Events as the main process sends them to the window. */
+  subscribe(listener: (name: RendererEventName, payload: unknown) => void): () => void;
+}
+
+/** An EngineApi in this process, through the same dispatcher and error mapping the engine process uses. */
+export function directTarget(engine: EngineApi): BridgeTarget {
+  return {
+    request: (channel, payload) => dispatchRequest(engine, channel, payload, { mapError: mapEngineError }),
+    subscribe: (listener) => engine.subscribe((event) => listener(event.type, event.payload)),
+  };
+}
+
 /** Opens a page in `context` whose window.havre is bridged to `engine`. Navigate it yourself. */
-export async function openBridgedPage(context: BrowserContext, engine: EngineApi): Promise<BridgedPage> {
+export async function openBridgedPage(context: BrowserContext, engine: EngineApi | BridgeTarget): Promise<BridgedPage> {
+  const target = 'request' in engine ? engine : directTarget(engine);
   const page = await context.newPage();
   const calls: BridgedPage['calls'] = [];
 
@@ -140,7 +159,7 @@ export async function openBridgedPage(context: BrowserContext, engine: EngineApi
     // The bridge's sender check: only the page's top frame, as ipcMain's handlers require.
     if (source.frame !== page.mainFrame()) return fail(ipcError('FORBIDDEN_SENDER'));
     calls.push({ channel, payload });
-    return dispatchRequest(engine, channel, payload);
+    return target.request(channel, payload);
   });
   await page.addInitScript(installHavreShim, [...RENDERER_EVENTS]);
 
@@ -150,8 +169,8 @@ export async function openBridgedPage(context: BrowserContext, engine: EngineApi
       [name, payload] as const,
     );
   };
-  const unsubscribe = engine.subscribe((event) => {
-    void emit(event.type, event.payload).catch(() => undefined); // page may be closing
+  const unsubscribe = target.subscribe((name, payload) => {
+    void emit(name, payload as RendererEvents[typeof name]).catch(() => undefined); // page may be closing
   });
 
   return {

@@ -92,7 +92,7 @@ suite('renderer dashboard in Chromium (test bridge, fake engine)', () => {
       const g = globalThis as unknown as Record<string, unknown>;
       return { keys: Object.keys(g.havre as object).sort(), require: typeof g.require, process: typeof g.process };
     });
-    expect(surface).toEqual({ keys: ['invoke', 'onEngineLifecycle', 'onProgress', 'onResult', 'onStatus'], require: 'undefined', process: 'undefined' });
+    expect(surface).toEqual({ keys: ['invoke', 'onActivity', 'onEngineLifecycle', 'onNavigate', 'onProgress', 'onResult', 'onStatus'], require: 'undefined', process: 'undefined' });
     expect(engine.calls).toEqual(expect.arrayContaining(['status', 'listSnapshots']));
     expect(problems).toEqual([]);
   });
@@ -102,12 +102,18 @@ suite('renderer dashboard in Chromium (test bridge, fake engine)', () => {
     const { page, calls, problems } = await start(engine);
     await expect.poll(() => page.getByTestId('status-sentence').textContent()).toContain('protected');
 
-    // Keyboard only: Tab to the language switch, Tab to the button, Enter.
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id)).toBe('lang-select');
-    await page.keyboard.press('Tab');
+    // Keyboard only: the skip link first, then the sections, the language switch, the button; Enter.
+    const focused = (): Promise<string> => page.evaluate(() => {
+      const el = (globalThis as unknown as { document: { activeElement: { id: string; textContent: string | null } } }).document.activeElement;
+      return el.id || (el.textContent ?? '').trim();
+    });
+    const order: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await focused());
+    }
+    expect(order).toEqual(['Skip to the content', 'Overview', 'Activity', 'Restore', 'Settings', 'lang-select', 'Back up now']);
     const button = page.getByRole('button', { name: 'Back up now' });
-    expect(await button.evaluate((el) => el === (el.ownerDocument.activeElement as unknown))).toBe(true);
     await page.keyboard.press('Enter');
 
     await expect.poll(() => engine.calls.filter((c) => c === 'startBackup').length).toBe(1);
@@ -207,5 +213,120 @@ suite('renderer dashboard in Chromium (test bridge, fake engine)', () => {
       (globalThis as unknown as { havre: { invoke: (c: string, r: unknown) => Promise<unknown> } }).havre.invoke('snapshot:ls', { snapshotId: 'abcdef01', path: '/' }),
     );
     expect(good).toMatchObject({ ok: true, value: [{ name: 'Documents', type: 'dir' }] });
+  });
+});
+
+// UI states the real engine cannot be put in on demand (IT's locked policy arrives with issue 8;
+// warnings of a watcher limit; a pause until a given time): the fake engine stands in.
+suite('renderer states from the fake engine: locks, warnings, pause, navigation', () => {
+  let outDir: string;
+  let server: StaticServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(path.join(os.tmpdir(), 'havre-renderer-states-'));
+    await build({ configFile: path.join(repoRoot, 'src-renderer', 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    server = await serveStatic(outDir);
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    await mkdir(screenshotDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  async function open(engine: FakeEngine, hash = '', locale = 'en-US') {
+    const context = await browser.newContext({ locale, viewport: { width: 1100, height: 800 } });
+    const bridged = await openBridgedPage(context, engine);
+    await bridged.page.goto(`${server.url}${hash}`);
+    return { ...bridged, close: async () => {
+      await bridged.close();
+      await context.close();
+    } };
+  }
+
+  const policy = (setting: string) => ({ code: 'SETTING_LOCKED', message: `The setting “${setting}” is fixed by your organisation’s policy (IT: company policy); ask your IT support to change it.`,
+    messageFr: `Le réglage « ${setting} » est fixé par la politique de votre organisation (IT : politique de l’entreprise) ; demandez à votre support informatique de le changer.` });
+
+  it('shows settings IT locked as locked, with the reason, and never sends them', async () => {
+    const engine = new FakeEngine();
+    engine.settings = { ...engine.settings, locked: { folders: policy('folders'), uploadKiBps: policy('uploadKiBps'), pauseOnMetered: policy('pauseOnMetered') } };
+    const b = await open(engine, '#/settings');
+    try {
+      const { page } = b;
+      await expect.poll(() => page.getByTestId('locked-reason').count()).toBe(3);
+      expect(await page.getByTestId('new-folder').isDisabled()).toBe(true);
+      expect(await page.getByTestId('limit-upload').isDisabled()).toBe(true);
+      expect(await page.getByTestId('locked-reason').first().textContent()).toContain('fixed by your organisation’s policy');
+      await page.getByTestId('continuous').uncheck();
+      await page.getByTestId('settings-save').click();
+      await expect.poll(() => page.getByTestId('settings-saved').count()).toBe(1);
+      const sent = b.calls.filter((c) => c.channel === 'settings:set').map((c) => c.payload);
+      expect(sent).toEqual([{ continuous: false }]);
+      await page.screenshot({ path: path.join(screenshotDir, 'settings-locked-en.png'), fullPage: true });
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('says what needs attention and offers the fix; pauses and resumes', async () => {
+    const engine = new FakeEngine();
+    engine.statusValue = { ...engine.statusValue, protection: { ...engine.protection, mode: 'scan-only', failedFiles: 2, pendingFiles: 3, pendingBytes: 2_400_000,
+      oldestPendingChange: new Date(Date.now() - 600_000).toISOString(),
+      warnings: [{ code: 'FOLDER_UNAVAILABLE', message: 'The folder /media/marie/USB cannot be reached (not found): its protection waits until it is back. What was already backed up is safe.',
+        messageFr: 'Le dossier /media/marie/USB est inaccessible (not found) : sa protection attend son retour. Ce qui était déjà sauvegardé est en sécurité.' }] } };
+    const b = await open(engine);
+    try {
+      const { page } = b;
+      await expect.poll(() => page.getByTestId('status-sentence').textContent()).toMatch(/^3 changed files wait to be backed up \(2\.4\sMB\)/);
+      const warnings = page.getByTestId('warnings');
+      expect(await warnings.textContent()).toContain('/media/marie/USB cannot be reached');
+      expect(await warnings.textContent()).toContain('2 file(s) could not be backed up');
+      await page.screenshot({ path: path.join(screenshotDir, 'dashboard-attention-en.png'), fullPage: true });
+      await warnings.getByRole('button', { name: 'Choose folders' }).click();
+      await expect.poll(() => page.locator('main').getAttribute('data-screen')).toBe('settings');
+      await page.getByTestId('nav-dashboard').click();
+      await page.getByTestId('pause-menu').click();
+      engine.statusValue = { ...engine.statusValue, state: 'paused' };
+      await page.getByRole('button', { name: 'Until tomorrow' }).click();
+      await expect.poll(() => engine.calls.includes('pause')).toBe(true);
+      expect(b.calls.find((c) => c.channel === 'protection:pause')?.payload).toEqual({ until: 'tomorrow' });
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('switches to the dark theme from Settings, over a light system, and keeps the choice', async () => {
+    const b = await open(new FakeEngine(), '#/settings');
+    try {
+      const bg = (): Promise<string> => b.page.evaluate(() => {
+        const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string }; document: { documentElement: unknown } };
+        return g.getComputedStyle(g.document.documentElement).backgroundColor;
+      });
+      await expect.poll(() => b.page.getByTestId('settings-theme').count()).toBe(1);
+      expect(await bg()).toBe('rgb(245, 247, 250)');
+      await b.page.getByTestId('settings-theme').selectOption('dark');
+      await expect.poll(bg).toBe('rgb(18, 23, 29)');
+      await b.page.reload();
+      await expect.poll(bg).toBe('rgb(18, 23, 29)');
+      await b.page.getByTestId('settings-theme').selectOption('system');
+      await expect.poll(bg).toBe('rgb(245, 247, 250)');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('opens the screen the main process asks for (the tray\'s "Restore a file…")', async () => {
+    const b = await open(new FakeEngine());
+    try {
+      await expect.poll(() => b.page.locator('main').getAttribute('data-screen')).toBe('dashboard');
+      await b.emit('app:navigate', { screen: 'restore' });
+      await expect.poll(() => b.page.locator('main').getAttribute('data-screen')).toBe('restore');
+      expect(await b.page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash)).toBe('#/restore');
+      expect(await b.page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement.tagName)).toBe('H1');
+    } finally {
+      await b.close();
+    }
   });
 });

@@ -3,20 +3,38 @@
 // claim about the engine itself.
 
 import type {
+  ActivityEvent,
+  ActivityPage,
+  ActivityQuery,
+  BackupHistory,
+  BrowseListPage,
+  BrowseListRequest,
   CancelResult,
   EngineApi,
   EngineEvent,
   EngineStatus,
+  EnrollRequest,
   FailedFile,
+  FilePreview,
   JobRef,
   PauseRequest,
+  PreviewRequest,
   ProtectionStatus,
   RestoreRequest,
+  SearchRequest,
+  SearchResult,
+  SessionOpenRequest,
+  SessionOpenResult,
+  SessionRef,
   Settings,
   SettingsView,
+  SetupView,
   SnapshotLsRequest,
+  SnapshotsRequest,
   SnapshotSummary,
   TreeEntry,
+  VersionsRequest,
+  VersionsResult,
 } from '../../src-main/ipc/contract.js';
 
 const MINUTE = 60_000;
@@ -116,6 +134,52 @@ export class FakeEngine implements EngineApi {
     this.record('setSettings');
     this.settings = { ...this.settings, values: { ...this.settings.values, ...patch } };
     return structuredClone(this.settings);
+  }
+  activity: ActivityEvent[] = [];
+  async browseSnapshots(_request: SnapshotsRequest): Promise<SnapshotSummary[]> {
+    this.record('browseSnapshots');
+    return structuredClone(this.snapshots);
+  }
+  async browseList(request: BrowseListRequest): Promise<BrowseListPage> {
+    this.record('browseList');
+    const entries = await this.listTree({ snapshotId: request.snapshotId, path: request.path });
+    return { total: entries.length, offset: request.offset, entries: entries.slice(request.offset, request.offset + request.limit) };
+  }
+  async fileVersions(request: VersionsRequest): Promise<VersionsResult> {
+    this.record('fileVersions');
+    return { path: request.path, versions: [] };
+  }
+  async search(_request: SearchRequest): Promise<SearchResult> {
+    this.record('search');
+    return { hits: [], truncated: false };
+  }
+  async preview(_request: PreviewRequest): Promise<FilePreview> {
+    this.record('preview');
+    return { kind: 'none', reason: 'type', size: 0 };
+  }
+  async openSession(_request: SessionOpenRequest): Promise<SessionOpenResult> {
+    this.record('openSession');
+    return { kind: 'choose-machine', machines: [] };
+  }
+  async closeSession(_request: SessionRef): Promise<{ closed: boolean }> {
+    this.record('closeSession');
+    return { closed: false };
+  }
+  async listActivity(query: ActivityQuery): Promise<ActivityPage> {
+    this.record('listActivity');
+    return { total: this.activity.length, events: this.activity.slice(query.offset, query.offset + query.limit) };
+  }
+  async backupHistory(): Promise<BackupHistory> {
+    this.record('backupHistory');
+    return { points: [], storage: { storedBytes: 0, packs: 0 } };
+  }
+  async getSetup(): Promise<SetupView> {
+    this.record('getSetup');
+    return { targets: [{ name: 'local', kind: 'local', role: 'primary', location: this.statusValue.repo ?? '' }], appliance: null, userHome: '/home/marie' };
+  }
+  async enroll(_request: EnrollRequest): Promise<SetupView> {
+    this.record('enroll');
+    return this.getSetup();
   }
   subscribe(listener: (event: EngineEvent) => void): () => void {
     this.listeners.add(listener);

@@ -93,6 +93,41 @@ describe('request validators', () => {
     for (const [b, why] of bad) expect(settingsPatchProblem(b), JSON.stringify(b)).toMatch(why);
   });
 
+  it('restore browser requests: bounded pages, a session id or this machine, nothing more', () => {
+    const list = { snapshotId: SNAP, path: '/', offset: 0, limit: 200 };
+    expect(isValidRequest('browse:list', list)).toBe(true);
+    expect(isValidRequest('browse:list', { ...list, source: { kind: 'local' } })).toBe(true);
+    expect(isValidRequest('browse:list', { ...list, source: { kind: 'session', sessionId: 'AbC_-123456' } })).toBe(true);
+    for (const bad of [{ ...list, limit: 0 }, { ...list, limit: 2001 }, { ...list, offset: -1 }, { ...list, offset: 1.5 }, { ...list, path: '' },
+      { ...list, source: { kind: 'session' } }, { ...list, source: { kind: 'session', sessionId: '../../etc' } }, { ...list, source: { kind: 'local', x: 1 } },
+      { ...list, source: 'local' }, { ...list, extra: true }]) {
+      expect(isValidRequest('browse:list', bad), JSON.stringify(bad)).toBe(false);
+    }
+    expect(isValidRequest('browse:search', { query: '  ', limit: 10 })).toBe(false);
+    expect(isValidRequest('browse:search', { query: 'x'.repeat(257), limit: 10 })).toBe(false);
+    expect(isValidRequest('browse:search', { query: 'rapport', limit: 1001 })).toBe(false);
+    expect(isValidRequest('browse:versions', { path: 'a\0b' })).toBe(false);
+    expect(isValidRequest('restore:start', { snapshotId: SNAP, target: '/home/m', conflict: 'skip', source: { kind: 'session', sessionId: 'abcdefgh' } })).toBe(true);
+    expect(isValidRequest('restore:start', { snapshotId: SNAP, target: '/home/m', conflict: 'skip', source: { kind: 'remote' } })).toBe(false);
+  });
+
+  it('session:open: a role, a password, maybe a user, a machine and an https appliance with a CA fingerprint', () => {
+    const fp = 'ab'.repeat(32);
+    expect(isValidRequest('session:open', { role: 'user', password: 'secret' })).toBe(true);
+    expect(isValidRequest('session:open', { role: 'admin', password: 'secret', user: 'marie', machine: 'PC-042',
+      appliance: { url: 'https://backup.corp.example:8443', caFingerprint: fp } })).toBe(true);
+    for (const bad of [{ role: 'root', password: 'x' }, { role: 'user', password: '' }, { role: 'user' }, { role: 'user', password: 'x'.repeat(1025) },
+      { role: 'user', password: 'x', appliance: { url: 'http://backup', caFingerprint: fp } }, { role: 'user', password: 'x', appliance: { url: 'https://b' } },
+      { role: 'user', password: 'x', appliance: { url: 'https://b', caFingerprint: 'zz' } }, { role: 'user', password: 'x', remember: true }]) {
+      expect(isValidRequest('session:open', bad), JSON.stringify(bad)).toBe(false);
+    }
+    expect(isValidRequest('appliance:enroll', { url: 'https://b', token: 'HVT1.x', password: 'p', user: 'marie' })).toBe(true);
+    expect(isValidRequest('appliance:enroll', { url: 'file:///etc', token: 'HVT1.x', password: 'p' })).toBe(false);
+    expect(isValidRequest('activity:list', { offset: 0, limit: 50, kinds: ['backup', 'restore'], outcomes: ['failed'], search: 'Documents' })).toBe(true);
+    expect(isValidRequest('activity:list', { offset: 0, limit: 50, kinds: ['shell'] })).toBe(false);
+    expect(isValidRequest('activity:list', { offset: 0, limit: 5000 })).toBe(false);
+  });
+
   it('recognise absolute paths on every platform', () => {
     expect(['/', '/a', 'C:\\', 'd:/x', '\\\\srv\\s'].every(isAbsoluteLocalPath)).toBe(true);
     expect(['', 'a', './a', 'C:', 'C:x', '\\\\'].some(isAbsoluteLocalPath)).toBe(false);
@@ -114,13 +149,25 @@ describe('dispatchRequest', () => {
       'protection:failures': undefined,
       'settings:get': undefined,
       'settings:set': { continuous: false },
+      'browse:snapshots': {},
+      'browse:list': { snapshotId: SNAP, path: '/', offset: 0, limit: 100 },
+      'browse:versions': { path: '/home/marie/a.txt' },
+      'browse:search': { query: 'rapport', limit: 50 },
+      'browse:preview': { snapshotId: SNAP, path: '/home/marie/a.txt' },
+      'session:open': { role: 'user', password: 'x' },
+      'session:close': { sessionId: 'abcdefgh12' },
+      'activity:list': { offset: 0, limit: 10 },
+      'stats:history': undefined,
+      'setup:get': undefined,
+      'appliance:enroll': { url: 'https://backup.example:8443', token: 'HVT1.x', password: 'p' },
     };
     for (const channel of CHANNELS) {
       const result = await dispatchRequest(engine, channel, payloads[channel]);
       expect(result.ok, channel).toBe(true);
     }
     expect(engine.calls).toEqual(['status', 'listSnapshots', 'listTree', 'startBackup', 'startRestore', 'cancelJob', 'pause', 'resume', 'listFailures',
-      'getSettings', 'setSettings']);
+      'getSettings', 'setSettings', 'browseSnapshots', 'browseList', 'listTree', 'fileVersions', 'search', 'preview', 'openSession', 'closeSession', 'listActivity',
+      'backupHistory', 'getSetup', 'enroll', 'getSetup']);
   });
 
   it('refuses unknown channels and bad payloads before the engine sees them', async () => {
@@ -175,9 +222,9 @@ describe('preload API (createHavreApi)', () => {
 
   it('exposes invoke and one subscription per event, frozen', () => {
     const api = createHavreApi(fakeIpc().ipc);
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'onEngineLifecycle', 'onProgress', 'onResult', 'onStatus']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'onActivity', 'onEngineLifecycle', 'onNavigate', 'onProgress', 'onResult', 'onStatus']);
     expect(Object.isFrozen(api)).toBe(true);
-    expect(RENDERER_EVENTS).toHaveLength(4);
+    expect(RENDERER_EVENTS).toHaveLength(6);
   });
 
   it('sends valid requests, refuses the rest locally', async () => {

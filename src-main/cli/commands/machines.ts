@@ -1,4 +1,4 @@
-import { AdminSecretSource, ApplianceClient, resolvePinnedCa, type MachineRef } from '../../engine/appliance/index.js';
+import { sessionMachines, type MachineRef } from '../../engine/appliance/index.js';
 import type { MachineSummary } from '../../engine/appliance/protocol.js';
 import { isApplianceRef, readHomeConfig } from '../../engine/home/homeConfig.js';
 import { parseCommand, SESSION_OPTIONS } from '../args.js';
@@ -14,25 +14,9 @@ export async function machinesCommand(argv: string[]): Promise<number> {
   const role = ctx.role();
   const cfg = await readHomeConfig(ctx.home);
   const enrolled = cfg.repo && isApplianceRef(cfg.repo) ? cfg.repo : undefined;
-  const { url, ca } = await resolvePinnedCa({ home: ctx.home, ...ctx.sessionUrl(), ...(enrolled ? { enrolled } : {}) });
-  const client = new ApplianceClient({ url, ca });
-  let machines: MachineSummary[];
-  try {
-    if (role === 'user') {
-      machines = (await client.authParams({ role: 'user', user: await ctx.defaultUser(enrolled) })).machines.map(({ wrap: _wrap, ...m }) => m);
-    } else {
-      const password = await ctx.askPassword({ en: 'Administrator password: ', fr: 'Mot de passe administrateur : ' });
-      const admin = new AdminSecretSource({ client, password });
-      try {
-        machines = await admin.machines();
-      } finally {
-        admin.lock();
-      }
-      if (values.user !== undefined) machines = machines.filter((m) => m.user === values.user);
-    }
-  } finally {
-    client.close();
-  }
+  const password = role === 'admin' ? await ctx.askPassword({ en: 'Administrator password: ', fr: 'Mot de passe administrateur : ' }) : '';
+  const { url, machines } = await sessionMachines({ home: ctx.home, role, password, ...ctx.sessionUrl(), ...(enrolled ? { enrolled } : {}),
+    ...(values.user !== undefined ? { user: values.user } : {}) });
   const self = (m: MachineRef | MachineSummary): boolean => enrolled?.machineId === m.machineId && enrolled.url === url;
   ctx.out.result(machines.map((m) => ({ ...m, thisMachine: self(m) })), () =>
     machines.length === 0

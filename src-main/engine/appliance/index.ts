@@ -10,3 +10,4 @@ export { caFile, certFile, spoolDir, posteAccount, tlsAccount, readMachineInfo, 
 export { heartbeatIfDue, machineStatus, type MachineStatus } from './heartbeat.js';
 export { withMachineRepository, type MachineRunHooks } from './withMachineRepository.js';
 export { eventsFile, recordEvent, pushEvents } from './eventOutbox.js';
+export { defaultSessionUser, sessionMachines, withPasswordSession, type PasswordSessionOptions } from './passwordSession.js';

@@ -84,6 +84,8 @@ export interface SessionTarget {
   readonly store: ApplianceStore;
   readonly source: UserSecretSource | AdminSecretSource;
   readonly machine: MachineRef;
+  /** Drops the password once the repository is open (the desktop engine keeps no password). */
+  forgetPassword(): void;
   close(): void;
 }
 
@@ -112,7 +114,7 @@ export async function openSessionTarget(opts: SessionOptions): Promise<SessionTa
     }
     const machine = await source.login();
     const store = new ApplianceStore(client, machine.machineId, { readOnly: true });
-    return { client, store, source, machine, close: () => {
+    return { client, store, source, machine, forgetPassword: () => source.forgetPassword(), close: () => {
       source.lock();
       client.close();
     } };

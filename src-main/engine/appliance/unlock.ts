@@ -147,9 +147,19 @@ export class UserSecretSource implements ApplianceSecretSource {
   private wrapKey: Buffer | null = null;
   private keys: UserKeys | null = null;
   private readonly cache: SecretCache;
+  private password: string | null;
 
-  constructor(private readonly opts: PasswordSourceOptions & { readonly user: string }) {
+  private readonly opts: Omit<PasswordSourceOptions, 'password'> & { readonly user: string };
+
+  constructor({ password, ...opts }: PasswordSourceOptions & { readonly user: string }) {
+    this.opts = opts;
     this.cache = new SecretCache(opts.cache ?? false);
+    this.password = password;
+  }
+
+  /** Drops the password (the desktop engine, once the repository is open): a later sign-in needs it again. */
+  forgetPassword(): void {
+    this.password = null;
   }
 
   /** Signs in (once) and says which machine's backups this session reads. */
@@ -161,7 +171,7 @@ export class UserSecretSource implements ApplianceSecretSource {
     if (this.keys) return this.keys;
     const params = await this.opts.client.authParams({ role: 'user', user: this.opts.user });
     const machine = chooseMachine(params.machines, this.opts.machine);
-    const { wrapKey, authKey } = await derive(this.opts.password, machine.wrap);
+    const { wrapKey, authKey } = await derive(this.password ?? '', machine.wrap);
     try {
       const r = await this.opts.client.login({ role: 'user', machineId: machine.machineId, authKey: authKey.toString('base64') });
       if (r.keys.machineId !== machine.machineId) throw new HavreError('INTEGRITY', { what: 'the machine the appliance signed in to' });
@@ -170,7 +180,7 @@ export class UserSecretSource implements ApplianceSecretSource {
         this.wrapKey = wrapKey;
       } else {
         wipe(wrapKey);
-        const again = await derive(this.opts.password, r.keys.userPrivateKey.wrap);
+        const again = await derive(this.password ?? '', r.keys.userPrivateKey.wrap);
         wipe(again.authKey);
         this.wrapKey = again.wrapKey;
       }
@@ -214,21 +224,31 @@ export class AdminSecretSource implements ApplianceSecretSource {
   private adminPrivateKey: Buffer | null = null;
   private machineKeys: AdminMachineKeysResponse | null = null;
   private readonly cache: SecretCache;
+  private password: string | null;
 
-  constructor(private readonly opts: PasswordSourceOptions & { readonly user?: string }) {
+  private readonly opts: Omit<PasswordSourceOptions, 'password'> & { readonly user?: string };
+
+  constructor({ password, ...opts }: PasswordSourceOptions & { readonly user?: string }) {
+    this.opts = opts;
     this.cache = new SecretCache(opts.cache ?? false);
+    this.password = password;
+  }
+
+  /** Drops the password (the desktop engine, once the repository is open): a later sign-in needs it again. */
+  forgetPassword(): void {
+    this.password = null;
   }
 
   /** Signs in as administrator (once); opens ADMIN_PRIV. */
   async signIn(): Promise<void> {
     if (this.adminPrivateKey) return;
     const params = await this.opts.client.authParams({ role: 'admin' });
-    const { wrapKey, authKey } = await derive(this.opts.password, params.wrap);
+    const { wrapKey, authKey } = await derive(this.password ?? '', params.wrap);
     try {
       const r = await this.opts.client.login({ role: 'admin', authKey: authKey.toString('base64') });
       const keys: AdminKeys = r.keys;
       let key = wrapKey;
-      if (!sameWrap(keys.privateKey.wrap, params.wrap)) key = (await derive(this.opts.password, keys.privateKey.wrap)).wrapKey;
+      if (!sameWrap(keys.privateKey.wrap, params.wrap)) key = (await derive(this.password ?? '', keys.privateKey.wrap)).wrapKey;
       try {
         this.adminPrivateKey = openAdminPrivateKey(key, keys);
       } finally {

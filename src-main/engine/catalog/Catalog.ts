@@ -14,6 +14,7 @@ import { openFailure, useFailure } from './failure.js';
 import { migrate, TABLES } from './schema.js';
 import { prepareStatements, type FileStateRow, type Statements } from './statements.js';
 import { ChangeRows } from './changeRows.js';
+import { HistoryRows } from './historyRows.js';
 import { TargetRows } from './targetRows.js';
 import type { BlobLocation, CachedTree, FileState, PackEntry, PackRow, SnapshotRow, TreeStats } from './types.js';
 
@@ -25,6 +26,8 @@ export class Catalog {
   readonly targets: TargetRows;
   /** Continuous protection's queue of changed paths (protection/). */
   readonly changes: ChangeRows;
+  /** The restore browser's index of paths and versions (browse/history/). */
+  readonly history: HistoryRows;
 
   private constructor(file: string, db: Db) {
     this.file = file;
@@ -32,6 +35,7 @@ export class Catalog {
     this.st = prepareStatements(db);
     this.targets = new TargetRows(db, file);
     this.changes = new ChangeRows(db, file);
+    this.history = new HistoryRows(db, file);
   }
 
   /** Opens or creates the catalog at `file`, migrating its schema forward. */

@@ -20,6 +20,12 @@ import type { Database } from 'better-sqlite3';
  *   state 0 = to send, 1 = stored, 2 = being deleted (Object Lock may hold it until retain_until).
  *   seq keeps the order objects were written in, so a copy receives a snapshot only after every
  *   object before it. One row per pack or metadata object, not per blob: tens of thousands at most.
+ * - history_* (4): the restore browser's index of every path of every snapshot (browse/history/):
+ *   a path id per name ever seen under a folder (history_paths), and its versions as runs of
+ *   snapshots (to_seq NULL: still there in the newest indexed snapshot), so a file's versions are one
+ *   index seek and a new snapshot costs only what changed. Names are never stored in clear: they are
+ *   sealed 256 to a page (history_names) under a key derived from the repository's keys, because the
+ *   catalog may hold names of files that are no longer on this disk (DESIGN.md §6, invariant 1).
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -119,12 +125,40 @@ const MIGRATIONS: readonly string[] = [
     bytes INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE history_snapshots (
+    seq     INTEGER PRIMARY KEY,
+    id      TEXT NOT NULL UNIQUE,
+    time_ms INTEGER NOT NULL,
+    tree    BLOB NOT NULL
+  );
+  CREATE TABLE history_paths (
+    pid    INTEGER PRIMARY KEY,
+    parent INTEGER NOT NULL
+  );
+  CREATE INDEX history_paths_parent ON history_paths(parent);
+  CREATE TABLE history_names (
+    page   INTEGER PRIMARY KEY,
+    sealed BLOB NOT NULL
+  );
+  CREATE TABLE history_versions (
+    pid         INTEGER NOT NULL,
+    from_seq    INTEGER NOT NULL,
+    to_seq      INTEGER,
+    type        INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    mtime_ms    INTEGER NOT NULL,
+    fingerprint BLOB NOT NULL,
+    PRIMARY KEY (pid, from_seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Every table, for reset(). Children before parents, for the foreign key. */
-export const TABLES = ['blob_dups', 'blobs', 'packs', 'file_states', 'snapshots', 'meta', 'target_objects', 'changes', 'tree_cache', 'tree_stats'] as const;
+export const TABLES = ['blob_dups', 'blobs', 'packs', 'file_states', 'snapshots', 'meta', 'target_objects', 'changes', 'tree_cache', 'tree_stats',
+  'history_snapshots', 'history_paths', 'history_names', 'history_versions'] as const;
 
 /** Runs the missing migrations, each in its own transaction with its version bump. */
 export function migrate(db: Database): { from: number; to: number } {

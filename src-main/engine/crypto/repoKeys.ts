@@ -14,6 +14,8 @@ export interface RepoKeys {
   log: Buffer;
   /** MAC of the config object. */
   config: Buffer;
+  /** Seals what this machine's catalog keeps of names that may no longer be on its disk (the restore browser's index). Never used on the repository. */
+  catalog: Buffer;
 }
 
 type Label = keyof RepoKeys;
@@ -22,7 +24,7 @@ const SALT = Buffer.from('havre/v1', 'utf8');
 export function deriveRepoKeys(secret: Buffer): RepoKeys {
   if (secret.length !== 32) throw new HavreError('INTERNAL', { reason: 'repository SECRET must be 32 bytes' });
   const k = (label: Label): Buffer => hkdfSha256(secret, SALT, Buffer.from(`havre/v1/${label}`, 'utf8'), 32);
-  return { enc: k('enc'), id: k('id'), chunker: k('chunker'), log: k('log'), config: k('config') };
+  return { enc: k('enc'), id: k('id'), chunker: k('chunker'), log: k('log'), config: k('config'), catalog: k('catalog') };
 }
 
 /** A blob's id: keyed, so the storage side cannot test whether a known file is in the repository. */
@@ -37,5 +39,5 @@ export function wipe(...bufs: Buffer[]): void {
 
 /** Wipes every sub-key of a RepoKeys. */
 export function wipeRepoKeys(keys: RepoKeys): void {
-  wipe(keys.enc, keys.id, keys.chunker, keys.log, keys.config);
+  wipe(keys.enc, keys.id, keys.chunker, keys.log, keys.config, keys.catalog);
 }

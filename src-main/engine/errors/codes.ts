@@ -262,6 +262,30 @@ export const messages = {
     en: '{path} could not be backed up after {attempts} attempt(s): {reason}. Havre keeps trying; close the program that holds it, or check its permissions.',
     fr: '{path} n’a pas pu être sauvegardé après {attempts} essai(s) : {reason}. Havre réessaie ; fermez le programme qui le retient, ou vérifiez ses droits.',
   },
+  RESTORE_TARGET_FORBIDDEN: {
+    en: 'Havre restores only into your own folders (your home folder, a folder it backs up, or the file’s original place); {path} is not one of them. Choose another place.',
+    fr: 'Havre ne restaure que dans vos propres dossiers (votre dossier personnel, un dossier sauvegardé ou l’emplacement d’origine du fichier) ; {path} n’en fait pas partie. Choisissez un autre emplacement.',
+  },
+  RESTORE_TARGET_DENIED: {
+    en: 'Havre may not write in {path}: the disk is read-only or you lack the permission. Choose another folder; nothing was changed.',
+    fr: 'Havre ne peut pas écrire dans {path} : le disque est en lecture seule ou vous n’en avez pas le droit. Choisissez un autre dossier ; rien n’a été modifié.',
+  },
+  RESTORE_TARGET_FULL: {
+    en: 'There is no space left in {path}: {restored} file(s) were restored, {left} were not. Free some space or choose another place, then restore again; the files already restored are kept.',
+    fr: 'Il n’y a plus de place dans {path} : {restored} fichier(s) restauré(s), {left} non restauré(s). Libérez de la place ou choisissez un autre emplacement, puis restaurez à nouveau ; les fichiers déjà restaurés sont conservés.',
+  },
+  RESTORE_PARTIAL: {
+    en: '{left} file(s) could not be restored; the other {restored} file(s) were. The list says why; try an earlier version of those files.',
+    fr: '{left} fichier(s) n’ont pas pu être restaurés ; les {restored} autres l’ont été. La liste dit pourquoi ; essayez une version plus ancienne de ces fichiers.',
+  },
+  SESSION_EXPIRED: {
+    en: 'This restore session has ended (it closes after 15 minutes without use, or when Havre restarts); sign in again.',
+    fr: 'Cette session de restauration est terminée (elle se ferme après 15 minutes sans utilisation, ou quand Havre redémarre) ; reconnectez-vous.',
+  },
+  SESSION_NEEDS_APPLIANCE: {
+    en: 'Restoring as administrator, or another machine’s backups, needs a backup appliance; this computer backs up to {repo}.',
+    fr: 'Restaurer en tant qu’administrateur, ou les sauvegardes d’un autre poste, nécessite une appliance de sauvegarde ; cet ordinateur sauvegarde vers {repo}.',
+  },
   USAGE: {
     en: '{detail}. See `havre help`.',
     fr: '{detail}. Voir `havre help`.',

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Catalog } from '../catalog/index.js';
 import type { BlobLocation, CachedTree, SnapshotRow } from '../catalog/index.js';
-import { blobId, deriveRepoKeys, open, wipe, type RepoKeys } from '../crypto/index.js';
+import { blobId, deriveRepoKeys, open, wipe, wipeRepoKeys, type RepoKeys } from '../crypto/index.js';
 import { decodeBlob } from '../compress/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { objectName, type Store } from '../store/index.js';
@@ -60,7 +60,7 @@ export class Repository {
     try {
       verifyRepoConfig(config, keys.config);
     } catch (e) {
-      wipe(keys.enc, keys.id, keys.chunker, keys.log, keys.config);
+      wipeRepoKeys(keys);
       throw e;
     }
     const catalog = Catalog.open(Repository.catalogFile(opts.home, config.repoId, opts.catalogVariant));
@@ -101,7 +101,7 @@ export class Repository {
     }
     this.closed = true;
     this.catalog.close();
-    wipe(this.keys.enc, this.keys.id, this.keys.chunker, this.keys.log, this.keys.config);
+    wipeRepoKeys(this.keys);
   }
 
   // ---- index -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { createStandaloneAuthority, deriveRepoKeys, wipe } from '../crypto/index.js';
+import { createStandaloneAuthority, deriveRepoKeys, wipe, wipeRepoKeys } from '../crypto/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import type { Keychain } from '../keychain/index.js';
 import { FsStore, objectName, type Store } from '../store/index.js';
@@ -57,6 +57,7 @@ export async function initRepositoryIn<S extends Store>(store: S, opts: InitOpti
     }
     return keychainError ? { store, repoId, recoveryKey, keychainSaved, keychainError } : { store, repoId, recoveryKey, keychainSaved };
   } finally {
-    wipe(secret, lak, keys.enc, keys.id, keys.chunker, keys.log, keys.config);
+    wipe(secret, lak);
+    wipeRepoKeys(keys);
   }
 }

@@ -1,16 +1,24 @@
-import { homedir } from 'node:os';
-import type { CancelResult, EngineApi, EngineEvent, EngineStatus, FailedFile, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobSummary,
-  PauseRequest, ProtectionStatus, RestoreRequest, Settings, SettingsView, SnapshotLsRequest, SnapshotSummary, TreeEntry } from '../../ipc/contract.js';
+import { homedir, hostname } from 'node:os';
+import type { ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest,
+  FailedFile, FilePreview, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobResult, JobSummary, PauseRequest, PreviewRequest, ProtectionStatus,
+  RestoreRequest, SearchRequest, SearchResult, SessionOpenRequest, SessionOpenResult, SessionRef, Settings, SettingsView, SetupView, SnapshotLsRequest,
+  SnapshotsRequest, SnapshotSummary, TreeEntry, VersionsRequest, VersionsResult } from '../../ipc/contract.js';
+import { ActivityLog } from '../activity/ActivityLog.js';
+import { backupHistory } from '../activity/backupHistory.js';
+import { enrollMachine } from '../appliance/index.js';
+import { Catalog } from '../catalog/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig, repoLocation, type HomeConfig } from '../home/homeConfig.js';
-import { runBackup, runRestore, type JobProgress } from '../jobs/index.js';
+import { runBackup, runRestore, safeUserName, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
 import { Protector, type ChangeSource, type RunReport } from '../protection/index.js';
-import { findNode, nodeMtimeIso, type Credentials, type Repository } from '../repo/index.js';
+import { findNode, nodeMtimeIso, Repository, type Credentials } from '../repo/index.js';
 import { Exclusions, loadSettings, updateSettings } from '../settings/index.js';
 import { openTargets, targetNames, withTargets, type OpenedTargets } from '../targets/index.js';
 import { isApplianceRef } from '../home/homeConfig.js';
 import { Throttle } from '../net/index.js';
+import { JobFailed, jobIssues, restoreFailure, setupView, snapshotActivity } from './appViews.js';
+import { RestoreBrowser } from './RestoreBrowser.js';
 
 function toIpcError(e: unknown): IpcError {
   // Unexpected errors go to the engine process's log (stderr) with their stack, never over IPC.
@@ -53,8 +61,14 @@ export class EngineService implements EngineApi {
   /** Every upload goes through it; continuous protection sets its rate from the settings. */
   private readonly upload = Throttle.unlimited();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** The restore browser: this machine's repository held open for reading, and password sessions (issue 6). */
+  private readonly browser: RestoreBrowser;
+  private readonly activity = new ActivityLog();
+  private warningCodes = new Set<string>();
 
-  constructor(private readonly opts: EngineServiceOptions) {}
+  constructor(private readonly opts: EngineServiceOptions) {
+    this.browser = new RestoreBrowser({ home: opts.home, credentials: opts.credentials, ...(opts.userHome !== undefined ? { userHome: opts.userHome } : {}) });
+  }
 
   private get home(): string {
     return this.opts.home;
@@ -79,7 +93,10 @@ export class EngineService implements EngineApi {
         interrupt: () => this.closeTargets(),
         targetNames: () => targetNames(cfg),
       },
-      onStatus: () => void this.status().then((s) => this.emit({ type: 'status:changed', payload: s })),
+      onStatus: () => void this.status().then((s) => {
+        this.noteWarnings(s.protection?.warnings ?? []);
+        this.emit({ type: 'status:changed', payload: s });
+      }),
       onProgress: (jobId, pr) => this.emit({ type: 'job:progress', payload: toIpcProgress(jobId, 'backup', pr) }),
       onRun: (r) => this.protectionRan(r),
     });
@@ -102,7 +119,36 @@ export class EngineService implements EngineApi {
       ? { files: r.result.snapshot.summary.files, bytes: r.result.snapshot.summary.bytes, durationMs: r.durationMs, snapshotId: r.result.snapshotId,
         skipped: r.result.problems.length }
       : { files: 0, bytes: 0, durationMs: r.durationMs };
-    this.emit({ type: 'job:result', payload: { jobId: r.jobId, kind: 'backup', ok: !r.error, ...(r.error ? { error: toIpcError(r.error) } : {}), summary } });
+    const result: JobResult = { jobId: r.jobId, kind: 'backup', ok: !r.error, ...(r.error ? { error: toIpcError(r.error) } : {}), summary };
+    this.emit({ type: 'job:result', payload: result });
+    this.recordResult(result, r.result?.wroteSnapshot ?? false);
+  }
+
+  /** The activity log's entry for a job's result, sent live (a backup that wrote a snapshot is read back from it later). */
+  private recordResult(result: JobResult, wroteSnapshot: boolean, subject?: string): void {
+    const s = result.summary;
+    const numbers = { files: s.files, bytes: s.bytes, durationMs: s.durationMs, ...(s.skipped ? { skipped: s.skipped } : {}) };
+    let event;
+    if (result.kind === 'backup' && result.ok && wroteSnapshot && s.snapshotId) event = snapshotActivity(s.snapshotId, numbers, subject);
+    else if (result.kind === 'backup') {
+      event = this.activity.add({ kind: 'backup', action: result.ok ? 'backup.nothing-new' : 'backup.failed', outcome: result.ok ? 'info' : 'failed', ...numbers,
+        ...(result.error ? { error: result.error } : {}) });
+    } else {
+      const partial = !result.ok && s.files > 0;
+      event = this.activity.add({ kind: 'restore', action: result.ok ? 'restore.done' : 'restore.failed', outcome: result.ok ? 'ok' : partial ? 'partial' : 'failed',
+        ...numbers, ...(subject !== undefined ? { subject } : {}), ...(result.error ? { error: result.error } : {}) });
+    }
+    this.emit({ type: 'activity:added', payload: event });
+  }
+
+  /** A warning of continuous protection that was not there before becomes an alert in the activity log. */
+  private noteWarnings(warnings: readonly IpcError[]): void {
+    const now = new Set(warnings.map((w) => w.code));
+    for (const w of warnings) {
+      if (this.warningCodes.has(w.code)) continue;
+      this.emit({ type: 'activity:added', payload: this.activity.add({ kind: 'alert', action: 'alert.raised', outcome: 'failed', error: w }) });
+    }
+    this.warningCodes = now;
   }
 
   async status(): Promise<EngineStatus> {
@@ -164,21 +210,36 @@ export class EngineService implements EngineApi {
     });
   }
 
+  /**
+   * Restores what the request names, into a place the user may write (restoreAccess.ts: refused at
+   * once otherwise). Every file that can be restored is; the others are listed in the result's
+   * summary with why (a damaged copy, no space left), and the job fails with RESTORE_PARTIAL or
+   * RESTORE_TARGET_FULL.
+   */
   async startRestore(req: RestoreRequest): Promise<JobRef> {
-    return this.start('restore', async (repo, progress) => {
+    await this.browser.checkTarget(req.target, req.paths, req.source);
+    const work = async (repo: Repository, progress: (p: JobProgress) => void): Promise<JobSummary> => {
       const started = Date.now();
       const summary: JobSummary = { files: 0, bytes: 0, durationMs: 0, skipped: 0 };
+      const failed = [];
       for (const path of req.paths ?? [undefined]) {
         const r = await runRestore(repo, { snapshot: req.snapshotId, target: req.target, conflict: req.conflict, onProgress: progress,
           ...(path !== undefined ? { path } : {}) });
-        summary.files += r.files;
+        summary.files += r.files + r.symlinks;
         summary.bytes += r.bytes;
-        summary.skipped! += r.skipped.length + r.failed.length;
-        if (r.failed.length > 0) throw new HavreError('INTEGRITY', { what: `${r.failed.length} file(s), e.g. ${r.failed[0]!.path}` });
+        summary.skipped! += r.skipped.length;
+        failed.push(...r.failed);
       }
       summary.durationMs = Date.now() - started;
+      if (failed.length > 0) throw new JobFailed(restoreFailure(req.target, summary.files, failed), { ...summary, failures: jobIssues(failed) });
       return summary;
-    });
+    };
+    const subject = req.target;
+    if (req.source?.kind === 'session') {
+      const b = this.browser.sessions.get(req.source.sessionId);
+      return this.start('restore', work, (fn) => b.busy(() => fn(b.repo)), subject);
+    }
+    return this.start('restore', work, undefined, subject);
   }
 
   async cancelJob(_req: JobRef): Promise<CancelResult> {
@@ -187,11 +248,16 @@ export class EngineService implements EngineApi {
   }
 
   async pause(req: PauseRequest): Promise<ProtectionStatus> {
-    return this.requireProtector().pauseFor(req);
+    const status = await this.requireProtector().pauseFor(req);
+    this.emit({ type: 'activity:added', payload: this.activity.add({ kind: 'protection', action: 'protection.paused', outcome: 'info',
+      ...(status.pause?.until ? { subject: status.pause.until } : {}) }) });
+    return status;
   }
 
   async resume(): Promise<ProtectionStatus> {
-    return this.requireProtector().resume();
+    const status = await this.requireProtector().resume();
+    this.emit({ type: 'activity:added', payload: this.activity.add({ kind: 'protection', action: 'protection.resumed', outcome: 'info' }) });
+    return status;
   }
 
   async listFailures(): Promise<FailedFile[]> {
@@ -213,6 +279,73 @@ export class EngineService implements EngineApi {
     return () => this.listeners.delete(listener);
   }
 
+  // ---- the restore browser (issue 6) ------------------------------------------------------------
+
+  async browseSnapshots(req: SnapshotsRequest): Promise<SnapshotSummary[]> {
+    return this.browser.with(req.source, async (b) => b.snapshots());
+  }
+
+  async browseList(req: BrowseListRequest): Promise<BrowseListPage> {
+    return this.browser.with(req.source, (b) => b.list(req));
+  }
+
+  async fileVersions(req: VersionsRequest): Promise<VersionsResult> {
+    return this.browser.with(req.source, (b) => b.versions(req.path));
+  }
+
+  async search(req: SearchRequest): Promise<SearchResult> {
+    return this.browser.with(req.source, (b) => b.search(req.query, req.limit));
+  }
+
+  async preview(req: PreviewRequest): Promise<FilePreview> {
+    return this.browser.with(req.source, (b) => b.preview(req.snapshotId, req.path));
+  }
+
+  async openSession(req: SessionOpenRequest): Promise<SessionOpenResult> {
+    return this.browser.openSession(req);
+  }
+
+  async closeSession(req: SessionRef): Promise<{ closed: boolean }> {
+    return { closed: await this.browser.sessions.close(req.sessionId) };
+  }
+
+  // ---- activity, charts, targets and enrollment (issue 6) ----------------------------------------
+
+  /** Runs fn on this machine's catalog, opened without unlocking anything (snapshots and packs are not secret there); null without a repository. */
+  private async withCatalog<T>(fn: (c: Catalog) => T): Promise<T | null> {
+    const cfg = await readHomeConfig(this.home);
+    if (!cfg.repo) return null;
+    const catalog = Catalog.open(Repository.catalogFile(this.home, cfg.repo.repoId));
+    try {
+      return fn(catalog);
+    } finally {
+      catalog.close();
+    }
+  }
+
+  async listActivity(q: ActivityQuery): Promise<ActivityPage> {
+    return this.activity.list(q, (await this.withCatalog((c) => c.listSnapshots())) ?? []);
+  }
+
+  async backupHistory(): Promise<BackupHistory> {
+    return (await this.withCatalog((c) => backupHistory(c.listSnapshots(), c.listPacks()))) ?? backupHistory([], []);
+  }
+
+  async getSetup(): Promise<SetupView> {
+    return setupView(this.home, await readHomeConfig(this.home), this.opts.userHome ?? homedir());
+  }
+
+  async enroll(req: EnrollRequest): Promise<SetupView> {
+    const credentials = await this.opts.credentials();
+    if (!credentials.keychain) throw new HavreError('ENROLL_NEEDS_KEYCHAIN', { reason: credentials.keychainUnavailableReason ?? 'none' });
+    await enrollMachine({ url: req.url, token: req.token, user: req.user ?? safeUserName(), host: hostname(), password: req.password, keychain: credentials.keychain,
+      home: this.home, ...(process.env.HAVRE_INSECURE_TEST_KDF === '1' ? { kdf: 'test' as const } : {}) });
+    this.closeTargets();
+    await this.browser.closeLocal();
+    await this.startProtection();
+    return this.getSetup();
+  }
+
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
@@ -220,6 +353,7 @@ export class EngineService implements EngineApi {
     this.protector = null;
     await this.running?.done;
     this.closeTargets();
+    await this.browser.close();
   }
 
   private requireProtector(): Protector {
@@ -236,16 +370,24 @@ export class EngineService implements EngineApi {
     for (const l of this.listeners) l(e);
   }
 
-  private async start(kind: JobKind, work: (repo: Repository, progress: (p: JobProgress) => void) => Promise<JobSummary>): Promise<JobRef> {
+  private async start(kind: JobKind, work: (repo: Repository, progress: (p: JobProgress) => void) => Promise<JobSummary>,
+    open: (fn: (repo: Repository) => Promise<JobSummary>) => Promise<JobSummary> = (fn) => this.withRepo(fn, kind), subject?: string): Promise<JobRef> {
     if (this.running) throw new HavreError('LOCKED', { holder: `a ${this.running.kind} already running` });
     const jobId = `job-${this.nextJob++}`;
     const progress = (p: JobProgress): void => this.emit({ type: 'job:progress', payload: toIpcProgress(jobId, kind, p) });
     const done = (async () => {
+      let result: JobResult;
       try {
-        const summary = await this.withRepo((repo) => work(repo, progress), kind);
-        this.emit({ type: 'job:result', payload: { jobId, kind, ok: true, summary } });
+        const summary = await open((repo) => work(repo, progress));
+        result = { jobId, kind, ok: true, summary };
       } catch (e) {
-        this.emit({ type: 'job:result', payload: { jobId, kind, ok: false, error: toIpcError(e), summary: { files: 0, bytes: 0, durationMs: 0 } } });
+        result = e instanceof JobFailed
+          ? { jobId, kind, ok: false, error: toIpcError(e.error), summary: e.summary }
+          : { jobId, kind, ok: false, error: toIpcError(e), summary: { files: 0, bytes: 0, durationMs: 0 } };
+      }
+      try {
+        this.emit({ type: 'job:result', payload: result });
+        this.recordResult(result, result.ok && result.summary.snapshotId !== undefined, subject);
       } finally {
         this.running = null;
         this.emit({ type: 'status:changed', payload: await this.status() });

@@ -1,12 +1,15 @@
-// The dashboard's view of the engine, kept up to date from window.havre: requests for the initial
-// state, events for everything after. Components read it; only its methods call the API.
+// The engine as the window sees it, kept up to date from window.havre: requests for the first
+// state, events for everything after. Screens read it; only its methods call the API.
 
 import type {
+  BackupHistory,
   EngineLifecycle,
   EngineStatus,
   IpcError,
   JobProgress,
   JobResult,
+  PauseRequest,
+  SetupView,
   SnapshotSummary,
 } from '../../../src-main/ipc/contract.js';
 import type { HavreApi } from '../../../src-main/ipc/rendererApi.js';
@@ -14,42 +17,60 @@ import type { HavreApi } from '../../../src-main/ipc/rendererApi.js';
 export class EngineView {
   status = $state<EngineStatus | null>(null);
   lifecycle = $state<EngineLifecycle | null>(null);
+  /** Set when the engine came back after an unexpected stop: the window says so until dismissed. */
+  restartedAt = $state<number | null>(null);
   snapshots = $state<SnapshotSummary[] | null>(null);
   snapshotsError = $state<IpcError | null>(null);
+  history = $state<BackupHistory | null>(null);
+  setup = $state<SetupView | null>(null);
   /** Progress of the backup this window is following, if any. */
   progress = $state<JobProgress | null>(null);
   lastResult = $state<JobResult | null>(null);
-  /** Why the last "Back up now" did not start. */
+  /** Why the last "Back up now", pause or resume did not happen. */
   startError = $state<IpcError | null>(null);
   starting = $state(false);
 
-  readonly #api: HavreApi;
+  readonly api: HavreApi;
   #backupJobId: string | null = null;
 
   constructor(api: HavreApi) {
-    this.#api = api;
+    this.api = api;
   }
 
   get backupRunning(): boolean {
     return this.starting || this.progress !== null || this.status?.state === 'backing-up';
   }
 
+  get engineDown(): boolean {
+    return this.lifecycle?.state === 'failed' || this.lifecycle?.state === 'restarting' || this.lifecycle?.state === 'starting';
+  }
+
   /** Subscribes to events and loads the first state; returns the cleanup. */
   connect(): () => void {
     const unsubscribe = [
-      this.#api.onStatus((status) => {
+      this.api.onStatus((status) => {
         this.status = status;
       }),
-      this.#api.onEngineLifecycle((lifecycle) => {
+      this.api.onEngineLifecycle((lifecycle) => {
+        const wasDown = this.lifecycle?.state === 'restarting';
         this.lifecycle = lifecycle;
-        if (lifecycle.state === 'running') void this.refresh();
+        if (lifecycle.state === 'restarting') {
+          // The job this window followed died with the engine; its result will never come.
+          this.#backupJobId = null;
+          this.progress = null;
+          this.starting = false;
+        }
+        if (lifecycle.state === 'running') {
+          if (wasDown || lifecycle.restarts > 0) this.restartedAt = Date.now();
+          void this.refresh();
+        }
       }),
-      this.#api.onProgress((progress) => {
+      this.api.onProgress((progress) => {
         if (progress.kind !== 'backup') return;
-        if (this.#backupJobId === null) this.#backupJobId = progress.jobId; // started elsewhere (tray, schedule)
+        if (this.#backupJobId === null) this.#backupJobId = progress.jobId; // started elsewhere (tray, continuous protection)
         if (progress.jobId === this.#backupJobId) this.progress = progress;
       }),
-      this.#api.onResult((result) => {
+      this.api.onResult((result) => {
         if (result.kind !== 'backup') return;
         if (this.#backupJobId !== null && result.jobId !== this.#backupJobId) return;
         this.#backupJobId = null;
@@ -65,7 +86,12 @@ export class EngineView {
   }
 
   async refresh(): Promise<void> {
-    const [status, snapshots] = await Promise.all([this.#api.invoke('engine:status'), this.#api.invoke('snapshots:list')]);
+    const [status, snapshots, history, setup] = await Promise.all([
+      this.api.invoke('engine:status'),
+      this.api.invoke('snapshots:list'),
+      this.api.invoke('stats:history'),
+      this.api.invoke('setup:get'),
+    ]);
     if (status.ok) this.status = status.value;
     if (snapshots.ok) {
       this.snapshots = snapshots.value;
@@ -73,6 +99,8 @@ export class EngineView {
     } else {
       this.snapshotsError = snapshots.error;
     }
+    if (history.ok) this.history = history.value;
+    if (setup.ok) this.setup = setup.value;
   }
 
   async backupNow(): Promise<void> {
@@ -81,7 +109,7 @@ export class EngineView {
     this.startError = null;
     this.lastResult = null;
     try {
-      const result = await this.#api.invoke('backup:start');
+      const result = await this.api.invoke('backup:start');
       if (result.ok) {
         this.#backupJobId = result.value.jobId;
         this.progress ??= { jobId: result.value.jobId, kind: 'backup', phase: 'queued', files: 0, bytes: 0, bytesPerSecond: 0 };
@@ -91,5 +119,20 @@ export class EngineView {
     } finally {
       this.starting = false;
     }
+  }
+
+  async pause(request: PauseRequest): Promise<void> {
+    this.startError = null;
+    const r = await this.api.invoke('protection:pause', request);
+    if (!r.ok) this.startError = r.error;
+    else if (this.status) this.status = { ...this.status, protection: r.value, state: 'paused' };
+    void this.refresh();
+  }
+
+  async resume(): Promise<void> {
+    this.startError = null;
+    const r = await this.api.invoke('protection:resume');
+    if (!r.ok) this.startError = r.error;
+    void this.refresh();
   }
 }

@@ -62,3 +62,28 @@ export function formatDuration(lang: Lang, totalSeconds: number): string {
   if (m > 0) return `${n(m)}\u00a0min`;
   return `${n(sec)}\u00a0s`;
 }
+
+/** "14:30" today, "tomorrow 09:00"/"demain 09:00", else a short date and time. */
+export function formatTime(lang: Lang, iso: string, now: number = Date.now()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const time = new Intl.DateTimeFormat(lang, { timeStyle: 'short' }).format(date);
+  const day = (d: Date): string => d.toDateString();
+  if (day(date) === day(new Date(now))) return time;
+  if (day(date) === day(new Date(now + 86_400_000))) return `${new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(1, 'day')} ${time}`;
+  return formatDateTime(lang, iso);
+}
+
+/** "Monday 3 March" style heading for a local day (YYYY-MM-DD), "Today"/"Yesterday" for the nearest. */
+export function formatDay(lang: Lang, day: string, now: number = Date.now()): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const date = new Date(y, m - 1, d);
+  const today = new Date(now);
+  const diff = Math.round((new Date(today.getFullYear(), today.getMonth(), today.getDate()).getTime() - date.getTime()) / 86_400_000);
+  if (diff === 0 || diff === 1) {
+    const s = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(-diff, 'day');
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+  return new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', ...(date.getFullYear() !== today.getFullYear() ? { year: 'numeric' } : {}) })
+    .format(date);
+}

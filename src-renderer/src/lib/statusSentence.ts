@@ -1,11 +1,17 @@
 // The one sentence at the top of the dashboard that says whether the files are safe.
 
-import type { EngineLifecycle, EngineStatus } from '../../../src-main/ipc/contract.js';
-import { formatBytes, formatCount, formatRelative } from './format.js';
+import type { EngineLifecycle, EngineStatus, PauseState } from '../../../src-main/ipc/contract.js';
+import { formatBytes, formatCount, formatRelative, formatTime } from './format.js';
 import { translate, type Lang } from './strings.js';
 
 export function errorText(lang: Lang, error: { message: string; messageFr: string }): string {
   return lang === 'fr' ? error.messageFr : error.message;
+}
+
+export function pauseSentence(lang: Lang, pause: PauseState, now: number): string {
+  if (pause.reason !== 'user') return translate(lang, `status.waiting.${pause.reason}`);
+  if (pause.until === null) return translate(lang, 'status.pausedUntilResumed');
+  return translate(lang, 'status.pausedUntil', { until: formatTime(lang, pause.until, now) });
 }
 
 export function statusSentence(
@@ -19,6 +25,7 @@ export function statusSentence(
   }
   if (lifecycle !== null && lifecycle.state === 'restarting') return translate(lang, 'engine.restarting');
   if (status === null) return translate(lang, lifecycle?.state === 'starting' ? 'engine.starting' : 'status.loading');
+  const p = status.protection;
 
   switch (status.state) {
     case 'backing-up':
@@ -26,7 +33,7 @@ export function statusSentence(
     case 'restoring':
       return translate(lang, 'status.restoring');
     case 'paused':
-      return translate(lang, 'status.paused');
+      return p?.pause ? pauseSentence(lang, p.pause, now) : translate(lang, 'status.paused');
     case 'locked':
       return translate(lang, 'status.locked');
     case 'error':
@@ -37,6 +44,11 @@ export function statusSentence(
       if (status.repo === null) return translate(lang, 'status.notSetUp');
       const last = status.lastBackup;
       if (last === null) return translate(lang, 'status.idleNever');
+      if (p && p.pendingFiles > 0) {
+        return translate(lang, 'status.pending', { files: formatCount(lang, p.pendingFiles), size: formatBytes(lang, p.pendingBytes),
+          when: formatRelative(lang, last.time, now) });
+      }
+      if (p) return translate(lang, 'status.protected', { when: formatRelative(lang, last.time, now) });
       return translate(lang, 'status.idle', {
         when: formatRelative(lang, last.time, now),
         files: formatCount(lang, last.files),
@@ -52,7 +64,8 @@ export function statusTone(status: EngineStatus | null, lifecycle: EngineLifecyc
   if (lifecycle?.state === 'restarting' || status === null) return 'warn';
   switch (status.state) {
     case 'idle':
-      return status.repo === null || status.lastBackup === null ? 'warn' : 'ok';
+      if (status.repo === null || status.lastBackup === null) return 'warn';
+      return (status.protection?.warnings.length ?? 0) > 0 || (status.protection?.failedFiles ?? 0) > 0 ? 'warn' : 'ok';
     case 'backing-up':
     case 'restoring':
       return 'busy';

@@ -43,7 +43,8 @@ describe('EngineService on an appliance repository', () => {
     source = makeSource(tmp.root);
     ref = (await enrollMachine({ url: appl.url, token: await appl.token(), user: 'alice', host: 'PC-ALICE', password: USER_PASSWORD, keychain, home, kdf: 'test', client: { retry: FAST_RETRY } })).ref;
     await updateSettings(home, { folders: [source.src] });
-    engine = await createEngineService({ home, credentials: async () => ({ keychain }) });
+    // The user's home holds the restore target (the engine restores only into the user's own places).
+    engine = await createEngineService({ home, credentials: async () => ({ keychain }), userHome: tmp.root });
   });
   afterAll(async () => {
     await engine?.close();

@@ -1,0 +1,29 @@
+// What IT's policy decides for the desktop app itself: whether the user may quit it, and whether it
+// starts at login. Issue 8 reads the real policy (registry, configuration profile, /etc); until
+// then the defaults stand, and unpackaged builds may point HAVRE_APP_POLICY at a JSON file.
+
+import { readFile } from 'node:fs/promises';
+
+export interface AppPolicy {
+  /** The tray's "Quit": false when IT wants Havre always running. */
+  readonly allowQuit: boolean;
+  /** Start Havre, hidden in the tray, when the user logs in. */
+  readonly startAtLogin: boolean;
+}
+
+export const DEFAULT_APP_POLICY: AppPolicy = { allowQuit: true, startAtLogin: true };
+
+/** The policy in `file` over the defaults; a missing or malformed file leaves the defaults (and says so in the log). */
+export async function loadAppPolicy(file: string | undefined, log?: (line: string) => void): Promise<AppPolicy> {
+  if (file === undefined) return DEFAULT_APP_POLICY;
+  try {
+    const o: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
+    const v = o as Record<string, unknown>;
+    const bool = (k: keyof AppPolicy): boolean => (typeof v[k] === 'boolean' ? (v[k] as boolean) : DEFAULT_APP_POLICY[k]);
+    return { allowQuit: bool('allowQuit'), startAtLogin: bool('startAtLogin') };
+  } catch (e) {
+    log?.(`policy: ${file} ignored (${e instanceof Error ? e.message : 'unreadable'})`);
+    return DEFAULT_APP_POLICY;
+  }
+}
