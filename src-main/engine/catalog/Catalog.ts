@@ -49,6 +49,9 @@ export class Catalog {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
+      // Deleted rows are overwritten, not left in free pages: the path of a deleted file must not
+      // stay readable in the file (DESIGN.md §6, invariant 1).
+      db.pragma('secure_delete = ON');
       // After a big batch the WAL is checkpointed; this truncates it instead of leaving it huge.
       db.pragma('journal_size_limit = 67108864');
       // 32 MiB of page cache (default 2 MiB): the blob index's upper levels stay hot during a
@@ -205,6 +208,16 @@ export class Catalog {
         );
       }
     });
+  }
+
+  /** Forgets one file's state (the file is gone). */
+  deleteFileState(path: string): void {
+    this.run(() => this.st.deleteFileState.run(path));
+  }
+
+  /** Paths with a file state, in order, after `after` ('' for the first): the sweep of stale states walks them. */
+  fileStatePathsAfter(after: string, limit: number): string[] {
+    return this.run(() => this.st.fileStatePathsAfter.all(after, limit));
   }
 
   /**

@@ -94,6 +94,8 @@ export function prepareStatements(db: Database) {
       `INSERT OR REPLACE INTO file_states (path, size, mtime_ns, ctime_ns, inode, dev, mode, content)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    deleteFileState: db.prepare<[string]>('DELETE FROM file_states WHERE path = ?'),
+    fileStatePathsAfter: db.prepare<[string, number], string>('SELECT path FROM file_states WHERE path > ? ORDER BY path LIMIT ?').pluck(),
     // A range rather than LIKE: it uses the primary key, and LIKE would treat % and _ in names as
     // wildcards. '0' is the character after '/', so [p + '/', p + '0') is everything below p.
     deleteFileStatesUnder: db.prepare<[string, string, string]>(

@@ -141,6 +141,29 @@ describe('continuous backups of changed paths', () => {
     await expect(runBackup(repo, { paths: [src, usb] })).rejects.toMatchObject({ code: 'SOURCE_NOT_FOUND' });
   });
 
+  it('forgets the file state of a deleted file: its name does not stay in the catalog file', async () => {
+    const name = `secret-name-${randomBytes(6).toString('hex')}.txt`;
+    const p = file('dir-12', name);
+    writeFileSync(p, 'soon deleted\n');
+    await runBackup(repo, { paths: [src], continuous: true, changedPaths: [p] });
+    expect(repo.catalog.getFileState(p)).toBeDefined();
+    rmSync(p);
+    await runBackup(repo, { paths: [src], continuous: true, changedPaths: [p] });
+    expect(repo.catalog.getFileState(p)).toBeUndefined();
+    // A manual backup drops states too, through its sweep (here: the whole catalog in one slice).
+    const q = file('dir-13', name);
+    writeFileSync(q, 'soon deleted too\n');
+    await runBackup(repo, { paths: [src] });
+    rmSync(q);
+    await runBackup(repo, { paths: [src] });
+    expect(repo.catalog.getFileState(q)).toBeUndefined();
+    // Checkpointed into the main file, the name is nowhere in it (secure_delete overwrote the rows).
+    repo.close();
+    repo = await Repository.open(store, { home: f.home, credentials: { password: f.password } });
+    const db = readFileSync(repo.catalog.file);
+    expect(db.includes(Buffer.from(name))).toBe(false);
+  });
+
   it('a cancelled backup stops with JOB_CANCELLED, leaves a repository that verifies, and the next one completes', async () => {
     for (let i = 0; i < 30; i++) writeFileSync(file('dir-30', `big-${i}.bin`), randomBytes(300_000));
     const abort = new AbortController();

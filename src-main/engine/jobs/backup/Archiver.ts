@@ -187,7 +187,21 @@ export class Archiver {
       }
     }
     const nodes = (await Promise.all(pending)).filter((n): n is TreeNode => n !== null);
+    if (prev) this.forgetGone(path, prev, names);
     return { name, type: 'dir', ...baseMeta(st), subtree: await this.saveTree(nodes, true) };
+  }
+
+  /**
+   * Entries of the previous snapshot that are gone from the folder: their file states go too, so
+   * the catalog names no file that is not on this disk (DESIGN.md §6, invariant 1).
+   */
+  private forgetGone(dir: string, prev: Map<string, TreeNode>, present: readonly string[]): void {
+    const here = new Set(present);
+    for (const [name, node] of prev) {
+      if (here.has(name)) continue;
+      if (node.type === 'file') this.repo.catalog.deleteFileState(join(dir, name));
+      else if (node.type === 'dir') this.repo.catalog.deleteFileStatesUnder(join(dir, name));
+    }
   }
 
   /** Counts a folder carried over from the previous snapshot; false when what it holds is not known. */

@@ -10,6 +10,7 @@ import { BlobSink } from './BlobSink.js';
 import { ChunkWorkerPool } from './ChunkWorkerPool.js';
 import { scanTotals } from './scanTotals.js';
 import { DirtySet } from './DirtySet.js';
+import { sweepStaleStates } from './staleStates.js';
 import { isInside, normaliseSources, sourceTree } from './sources.js';
 import type { Exclusions } from '../../settings/index.js';
 
@@ -114,6 +115,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   archiver.commitDurableStates(true);
   repo.catalog.putTreeStats([...archiver.treeStats].map(([id, t]) => [Buffer.from(id, 'hex'), t]));
   repo.flushTreeCache();
+  await sweepStaleStates(repo);
 
   const c = archiver.counters;
   const stats = archiver.treeStats.get(tree) ?? { files: c.files, dirs: c.dirs, bytes: c.bytes };
