@@ -1,0 +1,58 @@
+// A FileWatcher on real folders, with what it reported kept for assertions. Waiting is by polling
+// with a generous deadline that only catches a hang: no test asserts how fast anything is.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileWatcher, type ChangeKind, type WatchEvent, type WatchOptions } from '../../../src-main/engine/watch/index.js';
+
+export type Problem = Extract<WatchEvent, { type: 'problem' }>;
+export type StateChange = Extract<WatchEvent, { type: 'state' }>;
+
+export interface Watched {
+  watcher: FileWatcher;
+  /** every change reported, in order */
+  changes: { path: string; kind: ChangeKind }[];
+  /** the last kind reported per path */
+  last: Map<string, ChangeKind>;
+  problems: Problem[];
+  states: StateChange[];
+  /** the order problems, states and changes arrived in */
+  log: string[];
+  close(): Promise<void>;
+}
+
+export async function watch(roots: string[], options: Partial<WatchOptions> = {}): Promise<Watched> {
+  const w: Omit<Watched, 'watcher' | 'close'> = { changes: [], last: new Map(), problems: [], states: [], log: [] };
+  const watcher = await FileWatcher.start({ rootCheckMs: 300, retryMs: 1000, ...options, roots }, (ev) => {
+    if (ev.type === 'changes') {
+      for (const c of ev.changes) {
+        w.changes.push(c);
+        w.last.set(c.path, c.kind);
+        w.log.push(`${c.kind} ${c.path}`);
+      }
+    } else if (ev.type === 'problem') {
+      w.problems.push(ev);
+      w.log.push(`problem ${ev.error.code} ${ev.state}`);
+    } else {
+      w.states.push(ev);
+      w.log.push(`state ${ev.state} rescan=${ev.rescan}`);
+    }
+  });
+  return { ...w, watcher, close: () => watcher.close() };
+}
+
+/** Polls `cond` until it holds; fails with `what` if it still does not after a minute. */
+export async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`still waiting, after ${timeoutMs / 1000} s, for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function tempRoot(label: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `havre-watch-${label}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
