@@ -7,6 +7,9 @@
 // little as possible per event, so the figures are the library's cost, not the harness's.
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import type ParcelWatcher from '@parcel/watcher';
+import type * as Chokidar from 'chokidar';
+import type * as HavreWatch from '../../src-main/engine/watch/index.js';
 import { LIBRARIES, nowMs, type Command, type Library, type Notice } from './protocol.js';
 
 interface Running {
@@ -54,9 +57,9 @@ function errorNotice(e: unknown): Notice {
 }
 
 const t0 = nowMs();
-type ParcelModule = typeof import('@parcel/watcher');
-type ChokidarModule = typeof import('chokidar');
-type HavreModule = typeof import('../../src-main/engine/watch/index.js');
+type ParcelModule = typeof ParcelWatcher;
+type ChokidarModule = typeof Chokidar;
+type HavreModule = typeof HavreWatch;
 const mod: ParcelModule | ChokidarModule | HavreModule | null =
   lib === 'parcel' ? ((await import('@parcel/watcher')) as unknown as { default: ParcelModule }).default : lib === 'chokidar' ? await import('chokidar') : lib === 'havre' ? await import('../../src-main/engine/watch/index.js') : null;
 send({ type: 'loaded', loadMs: nowMs() - t0, pid: process.pid });

@@ -37,7 +37,7 @@ export class FileWatcher {
     private readonly options: WatchOptions,
     private readonly listener: WatchListener,
   ) {
-    this.batch = new ChangeBatch(options.batchMs ?? 30, (changes) => this.emit({ type: 'changes', changes }));
+    this.batch = new ChangeBatch(options.batchMs ?? 20, (changes) => this.emit({ type: 'changes', changes }));
     this.settings = {
       backend: parcelBackend(),
       perFolderWatches: perFolderWatches(),

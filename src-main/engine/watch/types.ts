@@ -47,7 +47,7 @@ export interface WatchOptions {
   /** absolute folders to watch; nested roots are allowed (events are reported once) */
   readonly roots: readonly string[];
   readonly ignore?: WatchIgnore;
-  /** how long changes are gathered before a batch is delivered (ms, default 30) */
+  /** how long changes are gathered before a batch is delivered (ms, default 20) */
   readonly batchMs?: number;
   /** how often each root is checked to still be the folder it was (ms, default 5000): a drive pulled
    *  out gives no inotify event at all */

@@ -5,13 +5,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHavreError } from '../../../src-main/engine/errors/index.js';
 import { changesSince, writeChangeSnapshot } from '../../../src-main/engine/watch/index.js';
-import { tempRoot, watch } from './harness.js';
+import { releaseAll, tempRoot, watch, type TempDir } from './harness.js';
 
-let tmp: ReturnType<typeof tempRoot> | null = null;
-afterEach(() => {
-  tmp?.cleanup();
-  tmp = null;
-});
+let tmp: TempDir;
+afterEach(releaseAll);
 
 function setup(): { root: string; snap: string } {
   tmp = tempRoot('since');
@@ -27,7 +24,7 @@ function setup(): { root: string; snap: string } {
 describe('changesSince', () => {
   it('reports what was created, modified and deleted after the snapshot, and nothing else', async () => {
     const { root, snap } = setup();
-    mkdirSync(join(tmp!.dir, 'home'));
+    mkdirSync(join(tmp.dir, 'home'));
     const ignore = { globs: ['**/node_modules'] };
     await writeChangeSnapshot(root, snap, ignore);
     expect(statSync(snap).mode & 0o777).toBe(0o600); // it lists the tree's paths: as private as the catalog
@@ -44,7 +41,7 @@ describe('changesSince', () => {
 
   it('writes the snapshot from the live tree while a watcher runs, and it is still right afterwards', async () => {
     const { root, snap } = setup();
-    mkdirSync(join(tmp!.dir, 'home'));
+    mkdirSync(join(tmp.dir, 'home'));
     const w = await watch([root]);
     await writeChangeSnapshot(root, snap);
     await w.close();
@@ -55,18 +52,18 @@ describe('changesSince', () => {
 
   it('answers null without a snapshot (scan everything), never "no change"', async () => {
     const { root } = setup();
-    expect(await changesSince(root, join(tmp!.dir, 'missing-snapshot'))).toBeNull();
+    expect(await changesSince(root, join(tmp.dir, 'missing-snapshot'))).toBeNull();
   });
 
   it('bad input: a root that is gone is WATCH_ROOT_GONE; a snapshot file that cannot be written fails cleanly', async () => {
     const { root, snap } = setup();
-    mkdirSync(join(tmp!.dir, 'home'));
+    mkdirSync(join(tmp.dir, 'home'));
     await writeChangeSnapshot(root, snap);
     rmSync(root, { recursive: true });
     const e = await changesSince(root, snap).catch((x: unknown) => x);
     expect(isHavreError(e, 'WATCH_ROOT_GONE')).toBe(true);
     mkdirSync(root);
-    const e2 = await writeChangeSnapshot(root, join(tmp!.dir, 'no-such-folder', 'snap')).catch((x: unknown) => x);
+    const e2 = await writeChangeSnapshot(root, join(tmp.dir, 'no-such-folder', 'snap')).catch((x: unknown) => x);
     expect(isHavreError(e2)).toBe(true);
     expect(readFileSync(snap).length).toBeGreaterThan(0); // the earlier snapshot is untouched
   });

@@ -21,6 +21,13 @@ export interface Watched {
   close(): Promise<void>;
 }
 
+/** What the tests of a file opened, released after each test (`afterEach(releaseAll)`). */
+const open: { close(): Promise<void> | void }[] = [];
+
+export async function releaseAll(): Promise<void> {
+  for (const o of open.splice(0).reverse()) await o.close();
+}
+
 export async function watch(roots: string[], options: Partial<WatchOptions> = {}): Promise<Watched> {
   const w: Omit<Watched, 'watcher' | 'close'> = { changes: [], last: new Map(), problems: [], states: [], log: [] };
   const watcher = await FileWatcher.start({ rootCheckMs: 300, retryMs: 1000, ...options, roots }, (ev) => {
@@ -38,7 +45,9 @@ export async function watch(roots: string[], options: Partial<WatchOptions> = {}
       w.log.push(`state ${ev.state} rescan=${ev.rescan}`);
     }
   });
-  return { ...w, watcher, close: () => watcher.close() };
+  const watched = { ...w, watcher, close: () => watcher.close() };
+  open.push(watched);
+  return watched;
 }
 
 /** Polls `cond` until it holds; fails with `what` if it still does not after a minute. */
@@ -52,7 +61,13 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 60_00
 
 export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export function tempRoot(label: string): { dir: string; cleanup: () => void } {
+export interface TempDir {
+  dir: string;
+}
+
+/** A fresh folder, removed after the test. */
+export function tempRoot(label: string): TempDir {
   const dir = mkdtempSync(join(tmpdir(), `havre-watch-${label}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  open.push({ close: () => rmSync(dir, { recursive: true, force: true }) });
+  return { dir };
 }

@@ -7,7 +7,7 @@ import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempRoot } from './harness.js';
+import { releaseAll, tempRoot, type TempDir } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('./fixtures/scenario.ts', import.meta.url));
@@ -52,11 +52,8 @@ function namespacesWork(): string | null {
   return r.status === 0 ? null : (r.stderr || r.error?.message || 'unshare failed').trim();
 }
 
-let tmp: ReturnType<typeof tempRoot> | null = null;
-afterEach(() => {
-  tmp?.cleanup();
-  tmp = null;
-});
+let tmp: TempDir;
+afterEach(releaseAll);
 
 function tree(label: string, folders: number): string {
   tmp = tempRoot(label);

@@ -5,16 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pause, tempRoot, until, watch, type Watched } from './harness.js';
+import { pause, releaseAll, tempRoot, until, watch, type TempDir, type Watched } from './harness.js';
 
-let w: Watched | null = null;
-let tmp: ReturnType<typeof tempRoot> | null = null;
-afterEach(async () => {
-  await w?.close();
-  w = null;
-  tmp?.cleanup();
-  tmp = null;
-});
+let w: Watched;
+let tmp: TempDir;
+afterEach(releaseAll);
 
 function setup(label: string): string {
   tmp = tempRoot(label);
@@ -31,7 +26,7 @@ describe('the watched folder itself', () => {
     const root = setup('deleted');
     w = await watch([root]);
     rmSync(root, { recursive: true });
-    await until(() => gone(w!).length === 1, 'WATCH_ROOT_GONE');
+    await until(() => gone(w).length === 1, 'WATCH_ROOT_GONE');
     const p = gone(w)[0]!;
     expect([p.root, p.state, p.rescan, p.error.params.reason]).toEqual([root, 'stopped', false, 'not found']);
     expect(p.error.userMessage('en')).toContain('Nothing already backed up is lost');
@@ -42,18 +37,18 @@ describe('the watched folder itself', () => {
     expect(w.watcher.status()[0]!.state).toBe('stopped');
 
     mkdirSync(root);
-    await until(() => w!.states.some((s) => s.root === root && s.state === 'watching' && s.rescan), 'watched again, with a rescan');
+    await until(() => w.states.some((s) => s.root === root && s.state === 'watching' && s.rescan), 'watched again, with a rescan');
     writeFileSync(join(root, 'new.txt'), 'x');
-    await until(() => w!.last.has(join(root, 'new.txt')), 'a file in the recreated folder');
+    await until(() => w.last.has(join(root, 'new.txt')), 'a file in the recreated folder');
     expect(gone(w)).toHaveLength(1); // said once, not at every check
   });
 
   it('renamed: WATCH_ROOT_GONE, and nothing done in the renamed folder is reported under the old path', async () => {
     const root = setup('renamed');
     w = await watch([root]);
-    const elsewhere = join(tmp!.dir, 'Documents (old)');
+    const elsewhere = join(tmp.dir, 'Documents (old)');
     renameSync(root, elsewhere);
-    await until(() => gone(w!).length === 1, 'WATCH_ROOT_GONE');
+    await until(() => gone(w).length === 1, 'WATCH_ROOT_GONE');
     const n = w.changes.length;
     writeFileSync(join(elsewhere, 'sub', 'deeper', 'b.txt'), 'x'); // parcel alone would report it as Documents/sub/deeper/b.txt
     writeFileSync(join(elsewhere, 'c.txt'), 'x');
@@ -66,14 +61,14 @@ describe('the watched folder itself', () => {
     w = await watch([root]);
     rmSync(root, { recursive: true });
     writeFileSync(root, 'not a folder any more');
-    await until(() => gone(w!).length === 1, 'WATCH_ROOT_GONE');
+    await until(() => gone(w).length === 1, 'WATCH_ROOT_GONE');
     // the check may run between the two steps and see nothing at all
     expect(['replaced by a file', 'not found']).toContain(gone(w)[0]!.error.params.reason);
     await pause(1000);
     expect(w.watcher.status()[0]!.state).toBe('stopped');
     rmSync(root);
     mkdirSync(root);
-    await until(() => w!.watcher.status()[0]!.state === 'watching', 'watched again once a folder is back');
+    await until(() => w.watcher.status()[0]!.state === 'watching', 'watched again once a folder is back');
   });
 
   it('on a drive that is unmounted (a USB key pulled out): WATCH_ROOT_GONE, and back when it is mounted again', async (ctx) => {
@@ -92,16 +87,15 @@ describe('the watched folder itself', () => {
       w = await watch([root]);
       // inotify says nothing when a file system goes away under a watch: only the periodic check sees it
       execFileSync('umount', ['-l', mnt]);
-      await until(() => gone(w!).length === 1, 'WATCH_ROOT_GONE after the unmount');
+      await until(() => gone(w).length === 1, 'WATCH_ROOT_GONE after the unmount');
       expect(gone(w)[0]!.state).toBe('stopped');
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
       mkdirSync(root);
-      await until(() => w!.states.some((s) => s.state === 'watching' && s.rescan), 'watched again once mounted');
+      await until(() => w.states.some((s) => s.state === 'watching' && s.rescan), 'watched again once mounted');
       writeFileSync(join(root, 'IMG_0001.jpg'), 'x');
-      await until(() => w!.last.has(join(root, 'IMG_0001.jpg')), 'a photo on the drive mounted again');
+      await until(() => w.last.has(join(root, 'IMG_0001.jpg')), 'a photo on the drive mounted again');
     } finally {
-      await w?.close();
-      w = null;
+      await w?.close(); // before the unmount below
       try {
         execFileSync('umount', ['-l', mnt], { stdio: 'pipe' });
       } catch {
@@ -118,12 +112,12 @@ describe('the watched folder itself', () => {
     mkdirSync(b);
     w = await watch([a, b]);
     rmSync(a, { recursive: true });
-    await until(() => gone(w!).length === 1, 'A gone');
+    await until(() => gone(w).length === 1, 'A gone');
     mkdirSync(a); // A back: a fresh watch process takes over both roots
-    await until(() => w!.states.some((s) => s.root === a && s.state === 'watching'), 'A watched again');
+    await until(() => w.states.some((s) => s.root === a && s.state === 'watching'), 'A watched again');
     expect(w.states.filter((s) => s.root === b)).toEqual([]); // B never stopped, so no rescan asked
     writeFileSync(join(b, 'b.txt'), 'x');
-    await until(() => w!.last.has(join(b, 'b.txt')), 'B still reported');
+    await until(() => w.last.has(join(b, 'b.txt')), 'B still reported');
     expect(w.watcher.status().map((s) => s.state)).toEqual(['watching', 'watching']);
   });
 });

@@ -6,7 +6,7 @@ import type { ChangeKind } from '../types.js';
 import { RootWatch } from './RootWatch.js';
 
 /** Changes are sent at most this often, as one message (a burst is 100,000 of them). */
-const SEND_EVERY_MS = 20;
+const SEND_EVERY_MS = 5;
 
 function send(m: FromHost): void {
   process.send?.(m);
