@@ -115,7 +115,10 @@ export class FileWatcher {
     } catch (e) {
       next.kill();
       this.next = null;
-      if (!this.closed) this.hostDown(e instanceof Error ? e.message : String(e));
+      if (this.closed) return;
+      // The old host, if any, goes on watching what it watched; try again later.
+      if (this.host) this.scheduleRetry();
+      else this.hostDown(e instanceof Error ? e.message : String(e));
       return;
     }
     if (this.closed) return void (await next.close());

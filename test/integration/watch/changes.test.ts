@@ -1,10 +1,10 @@
 // The watcher on real folders with the real library (through its watch host process): what users
 // do to files is reported, bursts included, and excluded folders are not even watched.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileWatcher } from '../../../src-main/engine/watch/index.js';
-import { releaseAll, tempRoot, until, watch, type TempDir, type Watched } from './harness.js';
+import { hostWatches, releaseAll, tempRoot, until, watch, type TempDir, type Watched } from './harness.js';
 
 let w: Watched;
 let tmp: TempDir;
@@ -169,17 +169,3 @@ describe('changes under a watched folder', () => {
   });
 });
 
-/** Inotify watches held by this test's watch host processes. */
-function hostWatches(): number {
-  let n = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
-      for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) n += (readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
-    } catch {
-      // not ours, or gone
-    }
-  }
-  return n;
-}

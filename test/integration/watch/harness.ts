@@ -1,6 +1,6 @@
 // A FileWatcher on real folders, with what it reported kept for assertions. Waiting is by polling
 // with a generous deadline that only catches a hang: no test asserts how fast anything is.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileWatcher, type ChangeKind, type WatchEvent, type WatchOptions } from '../../../src-main/engine/watch/index.js';
@@ -70,4 +70,32 @@ export function tempRoot(label: string): TempDir {
   const dir = mkdtempSync(join(tmpdir(), `havre-watch-${label}-`));
   open.push({ close: () => rmSync(dir, { recursive: true, force: true }) });
   return { dir };
+}
+
+/** This test process's watch host processes (its children running the host script). */
+export function watchHosts(): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('watch/host/main.js')) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Inotify watches held by this test process's watch hosts. */
+export function hostWatches(): number {
+  let n = 0;
+  for (const pid of watchHosts()) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) n += (readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return n;
 }

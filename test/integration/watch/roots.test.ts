@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pause, releaseAll, tempRoot, until, watch, type TempDir, type Watched } from './harness.js';
+import { pause, releaseAll, tempRoot, until, watch, watchHosts, type TempDir, type Watched } from './harness.js';
 
 let w: Watched;
 let tmp: TempDir;
@@ -104,6 +104,21 @@ describe('the watched folder itself', () => {
     }
   });
 
+  it('the watch process killed: WATCH_FAILED (stopped, rescan) for every root, then a new one watches them', async () => {
+    const root = setup('host-killed');
+    w = await watch([root]);
+    const hosts = watchHosts();
+    expect(hosts).toHaveLength(1);
+    process.kill(hosts[0]!, 'SIGKILL');
+    await until(() => w.problems.some((p) => p.error.code === 'WATCH_FAILED'), 'WATCH_FAILED');
+    expect(w.problems.map((p) => [p.error.code, p.state, p.rescan])).toEqual([['WATCH_FAILED', 'stopped', true]]);
+    expect(w.problems[0]!.error.params.reason).toContain('SIGKILL');
+    await until(() => w.states.some((s) => s.state === 'watching' && s.rescan), 'watched again by a new watch process');
+    writeFileSync(join(root, 'after.txt'), 'x');
+    await until(() => w.last.has(join(root, 'after.txt')), 'a change seen by the new watch process');
+    expect(watchHosts()).toHaveLength(1);
+  });
+
   it('with two roots, one going away leaves the other watched without a gap', async () => {
     tmp = tempRoot('two');
     const a = join(tmp.dir, 'A');
@@ -121,3 +136,4 @@ describe('the watched folder itself', () => {
     expect(w.watcher.status().map((s) => s.state)).toEqual(['watching', 'watching']);
   });
 });
+
