@@ -19,6 +19,10 @@ async function startIn(child: WatcherChild): Promise<{ ready: boolean; startMs: 
   return { ready: false, startMs: null, startError: first ? `${first.code ?? ''} ${first.message}`.trim() : 'no answer' };
 }
 
+function errorsOf(child: WatcherChild): { errors: string[]; errorCount: number } {
+  return { errors: summarizeErrors(child.errors.map((e) => `${e.code ?? ''} ${e.message}`.trim())), errorCount: child.errors.length };
+}
+
 async function finish(child: WatcherChild): Promise<{ aliveAfter: boolean; exitedAfterClose: boolean | null }> {
   const aliveAfter = !child.exited;
   let exitedAfterClose: boolean | null = null;
@@ -79,7 +83,7 @@ export async function limitScenarios(lib: Library, root: string, tree: TreeManif
       treeDirs,
       ...s,
       watches,
-      errors: summarizeErrors(child.errors.map((e) => `${e.code ?? ''} ${e.message}`.trim())),
+      ...errorsOf(child),
       probeWritten: s.ready ? probes.length : 0,
       probeReported: reported,
       ...end,
@@ -118,7 +122,7 @@ export async function limitScenarios(lib: Library, root: string, tree: TreeManif
       treeDirs,
       ...s,
       watches,
-      errors: summarizeErrors(child.errors.map((e) => `${e.code ?? ''} ${e.message}`.trim())),
+      ...errorsOf(child),
       probeWritten: probes.length,
       probeReported: reported,
       ...end,

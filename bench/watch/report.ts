@@ -37,9 +37,20 @@ function reported(reps: RepResult[], pick: (r: RepResult) => BurstResult | null,
   return `${all} of ${int(total)}${lost > 0 ? ` (**${int(lost)} lost** at worst)` : ''}`;
 }
 
-function burstErrors(reps: RepResult[]): string {
-  const errors = new Set(reps.flatMap((r) => [...(r.modify?.errors ?? []), ...(r.createInExisting?.errors ?? []), ...(r.create?.errors ?? [])]).map((e) => e.replace(/'[^']*'/g, "'…'")));
-  return errors.size ? [...errors].slice(0, 3).join('; ') : 'none';
+/** A library's message without what varies between its copies (paths, counts). */
+function shape(message: string): string {
+  return message
+    .replace(/ \(×\d+\)$/, '')
+    .replace(/^(\w+) \1:/, '$1:') // "ENOSPC ENOSPC: …": the code, then a message that starts with it
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\/[^\s:'(),]+/g, '…')
+    .replace(/\d{3,}/g, 'N');
+}
+
+/** Distinct errors and signals a library gave during the repetitions, paths and counts left out. */
+function signals(reps: RepResult[]): string {
+  const all = new Set(reps.flatMap((r) => r.errors).map(shape));
+  return all.size ? [...all].slice(0, 3).map((m) => (m.length > 200 ? `${m.slice(0, 200)}…` : m)).join('; ') : 'none';
 }
 
 function sizeSection(s: SizeResult): string {
@@ -62,13 +73,13 @@ function sizeSection(s: SizeResult): string {
     ['… new folders reported', col((r, lib) => watcherOnly(lib, reported(r, (x) => x.create, 'dirs')))],
     ['… last event after the last write (drain)', col((r, lib) => watcherOnly(lib, med(r, (x) => x.create?.drainMs, ms)))],
     ['… CPU time of the watcher during that burst', col((r, lib) => watcherOnly(lib, med(r, (x) => x.create?.cpuMs, ms)))],
-    ['Errors reported during the bursts', col((r, lib) => watcherOnly(lib, burstErrors(r)))],
+    ['Errors and signals the library gave', col((r, lib) => watcherOnly(lib, signals(r)))],
     ['Peak RSS (sum of each process’s VmHWM)', col((r) => med(r, (x) => x.peakRssBytes, mib))],
     ['Ended by itself after close()', col((r) => (r.every((x) => x.exitedAfterClose === true) ? 'yes' : r.map((x) => String(x.exitedAfterClose)).join(', ')))],
     ['Load average (1 min) at each start', col((r) => r.map((x) => x.loadAvgAtStart.toFixed(2)).join(', '))],
     ['Other processes during the idle minute (CPUs)', col((r) => med(r, (x) => x.idleOtherLoad, (v) => v.toFixed(2)))],
   ];
-  const failures = libs.flatMap((l) => l.reps.filter((r) => r.startFailed || r.errors.length).map((r) => `${NAMES[l.lib]} rep ${r.rep}: ${r.startFailed ?? r.errors.slice(0, 2).join('; ')}`));
+  const failures = libs.flatMap((l) => l.reps.filter((r) => r.startFailed).map((r) => `${NAMES[l.lib]} rep ${r.rep} did not start: ${shape(r.startFailed ?? '')}`));
   const settings = libs[0]?.settings;
   const head = `| ${['', ...libs.map((l) => NAMES[l.lib])].join(' | ')} |\n|${['', ...libs].map(() => '---').join('|')}|`;
   const body = rows.map(([label, cells]) => `| ${[label, ...cells].map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`).join('\n');
@@ -79,7 +90,7 @@ function sizeSection(s: SizeResult): string {
     '',
     head,
     body,
-    ...(failures.length ? ['', `Failures and errors: ${failures.map((f) => f.replace(/\|/g, '\\|')).slice(0, 8).join(' · ')}`] : []),
+    ...(failures.length ? ['', `Failures: ${failures.map((f) => f.replace(/\|/g, '\\|')).join(' · ')}`] : []),
   ].join('\n');
 }
 
@@ -88,7 +99,9 @@ function limitSection(rows: LimitScenario[]): string {
   const what = (r: LimitScenario): string => (r.scenario === 'below-tree' ? `limit ${int(r.limit)}, half what the tree needs` : `limit ${int(r.limit)}, reached by new folders`);
   const lines = rows.map((r) => {
     const start = r.ready ? `ready (${int(r.watches ?? 0)} watches held)` : `start failed: “${r.startError ?? '?'}”`;
-    const errors = r.errors.length ? r.errors.map((e) => `“${e.length > 160 ? `${e.slice(0, 160)}…` : e}”`).join('; ') : '**none**';
+    const distinct = [...new Set(r.errors.map(shape))];
+    const count = r.errorCount ?? r.errors.length;
+    const errors = distinct.length ? `${count.toLocaleString('en-US')} × ${distinct.map((e) => `“${e.length > 220 ? `${e.slice(0, 220)}…` : e}”`).join('; ')}` : '**none**';
     const probes = r.probeWritten ? `${r.probeReported} of ${r.probeWritten}` : '—';
     return `| ${NAMES[r.lib]} | ${what(r)} | ${start} | ${errors} | ${probes} | ${r.aliveAfter ? 'yes' : 'no'} |`.replace(/\n/g, ' ');
   });

@@ -100,8 +100,10 @@ export interface LimitScenario {
   startMs: number | null;
   startError: string | null;
   watches: number | null;
-  /** errors the library delivered after start (message, as given) */
+  /** errors the library delivered after start (distinct messages, as given, at most 10) */
   errors: string[];
+  /** how many it delivered in all */
+  errorCount?: number;
   /** files written after start in folders past the limit, and how many were reported */
   probeWritten: number;
   probeReported: number;

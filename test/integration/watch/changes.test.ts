@@ -4,16 +4,15 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileWatcher } from '../../../src-main/engine/watch/index.js';
-import { hostWatches, releaseAll, tempRoot, until, watch, type TempDir, type Watched } from './harness.js';
+import { hostWatches, releaseAll, scratchRoot, until, watch, type TempDir, type Watched } from './harness.js';
 
 let w: Watched;
 let tmp: TempDir;
 afterEach(releaseAll);
 
 function setup(label: string): string {
-  tmp = tempRoot(label);
-  const root = join(tmp.dir, 'Documents');
-  mkdirSync(root);
+  let root: string;
+  ({ tmp, root } = scratchRoot(label));
   return root;
 }
 

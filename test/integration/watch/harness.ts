@@ -1,6 +1,6 @@
 // A FileWatcher on real folders, with what it reported kept for assertions. Waiting is by polling
 // with a generous deadline that only catches a hang: no test asserts how fast anything is.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileWatcher, type ChangeKind, type WatchEvent, type WatchOptions } from '../../../src-main/engine/watch/index.js';
@@ -63,6 +63,14 @@ export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export interface TempDir {
   dir: string;
+}
+
+/** A fresh temporary folder holding an empty folder `name` to watch; both removed after the test. */
+export function scratchRoot(label: string, name = 'Documents'): { tmp: TempDir; root: string } {
+  const tmp = tempRoot(label);
+  const root = join(tmp.dir, name);
+  mkdirSync(root);
+  return { tmp, root };
 }
 
 /** A fresh folder, removed after the test. */

@@ -5,15 +5,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pause, releaseAll, tempRoot, until, watch, watchHosts, type TempDir, type Watched } from './harness.js';
+import { pause, releaseAll, scratchRoot, tempRoot, until, watch, watchHosts, type TempDir, type Watched } from './harness.js';
 
 let w: Watched;
 let tmp: TempDir;
 afterEach(releaseAll);
 
+/** Documents/sub/deeper/a.txt */
 function setup(label: string): string {
-  tmp = tempRoot(label);
-  const root = join(tmp.dir, 'Documents');
+  let root: string;
+  ({ tmp, root } = scratchRoot(label));
   mkdirSync(join(root, 'sub', 'deeper'), { recursive: true });
   writeFileSync(join(root, 'sub', 'deeper', 'a.txt'), 'x');
   return root;
