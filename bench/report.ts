@@ -8,6 +8,8 @@ import type { S3ServerInfo } from './lib/s3server.js';
 import { fmtBytes, MiB } from './lib/util.js';
 import { CONTENTION_WARN, maxOtherLoad, STEP_TITLES, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
 import { ALL_TOOLS, isS3Tool, type BucketUsage, type ToolName } from './tools/types.js';
+import { renderWatchSection } from './watch/report.js';
+import type { WatchBenchResults } from './watch/results.js';
 
 const NM = 'not measured';
 const NAMES: Record<ToolName, string> = {
@@ -431,5 +433,7 @@ export async function writeReport(r: BenchResults, outDir: string, opts: { write
   // The analysis (what the profiles show, what each change bought) is written by hand in
   // bench/ANALYSIS.md and carried into every generated report.
   const analysis = await readFile(new URL('../../bench/ANALYSIS.md', import.meta.url), 'utf8').catch(() => readFile(new URL('./ANALYSIS.md', import.meta.url), 'utf8')).catch(() => '');
-  await writeFile(join(outDir, 'BENCHMARKS.md'), renderMarkdown(r) + (analysis ? `\n${analysis.trim()}\n` : ''));
+  // The watcher benchmark (bench/watch/, npm run bench:watch) keeps its own results beside these.
+  const watch = await readFile(join(outDir, 'benchmarks-watch.json'), 'utf8').then((t) => renderWatchSection(JSON.parse(t) as WatchBenchResults)).catch(() => '');
+  await writeFile(join(outDir, 'BENCHMARKS.md'), renderMarkdown(r) + (watch ? `\n${watch.trim()}\n` : '') + (analysis ? `\n${analysis.trim()}\n` : ''));
 }

@@ -286,6 +286,22 @@ export const messages = {
     en: 'Restoring as administrator, or another machine’s backups, needs a backup appliance; this computer backs up to {repo}.',
     fr: 'Restaurer en tant qu’administrateur, ou les sauvegardes d’un autre poste, nécessite une appliance de sauvegarde ; cet ordinateur sauvegarde vers {repo}.',
   },
+  WATCH_LIMIT: {
+    en: 'Havre cannot watch every folder of {root}: the system limit on watched folders ({limit}) is reached. Havre checks this folder by periodic scans instead, so changes there are protected later than usual. To raise the limit (IT, as root): sysctl -w fs.inotify.max_user_watches={suggested}, and put fs.inotify.max_user_watches={suggested} in /etc/sysctl.d/90-havre.conf to keep it after a restart.',
+    fr: 'Havre ne peut pas surveiller tous les dossiers de {root} : la limite du système sur les dossiers surveillés ({limit}) est atteinte. Havre vérifie ce dossier par des analyses périodiques à la place ; les modifications y sont donc protégées plus tard que d’habitude. Pour relever la limite (service informatique, en root) : sysctl -w fs.inotify.max_user_watches={suggested}, et mettez fs.inotify.max_user_watches={suggested} dans /etc/sysctl.d/90-havre.conf pour la garder après un redémarrage.',
+  },
+  WATCH_OVERFLOW: {
+    en: 'Too many changes arrived at once under {root} for each to be reported ({reason}). Havre rescans this folder to find them all; there is nothing to do.',
+    fr: 'Trop de modifications sont arrivées en même temps sous {root} pour être toutes signalées ({reason}). Havre analyse de nouveau ce dossier pour toutes les retrouver ; vous n’avez rien à faire.',
+  },
+  WATCH_ROOT_GONE: {
+    en: 'The backed-up folder {root} is no longer there ({reason}): it was deleted, renamed, or its drive was removed. Nothing already backed up is lost. Havre watches it again as soon as it is back; if it moved, add its new location to the backed-up folders.',
+    fr: 'Le dossier sauvegardé {root} n’est plus là ({reason}) : il a été supprimé, renommé, ou son disque a été retiré. Rien de ce qui est déjà sauvegardé n’est perdu. Havre le surveille de nouveau dès son retour ; s’il a été déplacé, ajoutez son nouvel emplacement aux dossiers sauvegardés.',
+  },
+  WATCH_FAILED: {
+    en: 'Watching {root} for changes failed ({reason}). Havre checks this folder by periodic scans instead, and tries again to watch it.',
+    fr: 'La surveillance des modifications de {root} a échoué ({reason}). Havre vérifie ce dossier par des analyses périodiques à la place, et réessaie de le surveiller.',
+  },
   USAGE: {
     en: '{detail}. See `havre help`.',
     fr: '{detail}. Voir `havre help`.',
