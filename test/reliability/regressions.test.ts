@@ -4,9 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBackup, runForget, runRestore } from '../../src-main/engine/jobs/index.js';
+import { newConfig, parseConfig as parseApplianceConfig } from '../../appliance/config/config.js';
+import { ProtocolViolation } from '../../src-main/engine/appliance/protocol.js';
+import { HavreError } from '../../src-main/engine/errors/index.js';
+import { applyRetention, runBackup, runForget, runRestore } from '../../src-main/engine/jobs/index.js';
+import { DOC_KIND, sealDocument } from '../../src-main/engine/repo/document.js';
 import { Repository, withRepository } from '../../src-main/engine/repo/index.js';
-import { FsStore } from '../../src-main/engine/store/index.js';
+import { FsStore, objectName } from '../../src-main/engine/store/index.js';
 import { runHavre } from '../helpers/cli.js';
 import { openRepo, putBlob } from '../helpers/forge.js';
 import { newRepo, type RepoFixture } from '../helpers/repoFixture.js';
@@ -131,5 +135,36 @@ describe('packs that an index names but the store no longer holds', () => {
     } finally {
       g.cleanup();
     }
+  });
+});
+
+describe('deeply nested JSON is refused with a typed error, never a stack overflow', () => {
+  const deep = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}1${']'.repeat(depth)}`);
+
+  it('a forged snapshot whose summary nests 100,000 deep is refused as damaged; the repository still opens', async () => {
+    // Before: decodeSnapshot let any summary through, and the catalog's JSON.stringify of it threw
+    // RangeError, which made the whole repository impossible to open.
+    const g = newRepo();
+    try {
+      const repo = await openRepo(g);
+      const bytes = sealDocument(DOC_KIND.snapshot, Buffer.from(`{"version":1,"time":"2026-01-01T00:00:00Z","tree":"${'ab'.repeat(32)}","paths":[],"hostname":"h","username":"u","tags":[],"parent":null,"program":"p","summary":${'['.repeat(100_000)}1${']'.repeat(100_000)}}`), repo.keys.enc, true);
+      await repo.store.put('snapshots', objectName(bytes), bytes);
+      repo.close();
+      const again = await openRepo(g);
+      try {
+        expect(again.damaged.map((d) => d.kind)).toEqual(['snapshots']);
+        expect(again.listSnapshots()).toEqual([]);
+      } finally {
+        again.close();
+      }
+    } finally {
+      g.cleanup();
+    }
+  });
+
+  it('appliance.json with a deeply nested version, and a retention policy with deeply nested tags', () => {
+    // Before: both printed the value in their message, and String()/JSON.stringify overflowed.
+    expect(() => parseApplianceConfig({ ...newConfig({ names: ['localhost'] }), version: deep(100_000) })).toThrow(ProtocolViolation);
+    expect(() => applyRetention([], { keepLast: 1, keepTags: [deep(100_000)] as unknown as string[] }, new Date())).toThrow(HavreError);
   });
 });

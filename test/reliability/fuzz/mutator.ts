@@ -98,6 +98,28 @@ const HOSTILE_STRINGS = ['', '..', '/', '../../etc/passwd', 'a/b', 'nul\u0000byt
   '0'.repeat(64), 'f'.repeat(64), 'ab', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '-1', 'NaN', '\ud800', 'HVT1.', '=', 'AAAA'];
 const HOSTILE_NUMBERS = [0, -1, 1, 0.5, -0.0, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 4096, 131072, 2 ** 22, 2 ** 30];
 
+/** A placeholder for a deeply nested value: built as text, since building it as a value would
+ *  overflow this mutator's own (recursive) stack before the parser's. */
+const DEEP = 'deep-nesting:';
+
+function deepText(depth: number, open: string): string {
+  return open === '[' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/** Deeper than this, an input is mutated as bytes only (its structure is out of this mutator's reach). */
+const MAX_STRUCTURED_DEPTH = 200;
+
+function depthOf(text: string): number {
+  let d = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') max = Math.max(max, ++d);
+    else if (c === ']' || c === '}') d--;
+  }
+  return max;
+}
+
 function hostileValue(r: Rng, depth = 0): Json {
   switch (r.int(8)) {
     case 0: return null;
@@ -106,11 +128,8 @@ function hostileValue(r: Rng, depth = 0): Json {
     case 3: return r.pick(HOSTILE_STRINGS);
     case 4: return depth > 2 ? [] : Array.from({ length: r.int(4) }, () => hostileValue(r, depth + 1));
     case 5: return depth > 2 ? {} : { [r.pick(HOSTILE_STRINGS).slice(0, 20)]: hostileValue(r, depth + 1) };
-    case 6: { // deep nesting
-      let v: Json = 1;
-      for (let i = 0; i < r.between(100, 5000); i++) v = [v];
-      return v;
-    }
+    case 6: // deep nesting, up to where recursive readers overflow their stack: spliced in as text
+      return `${DEEP}${r.pick([70, 1000, 20_000, 100_000])}${r.pick(['[', '{'])}`;
     default: return r.bytes(r.int(40)).toString('base64');
   }
 }
@@ -124,6 +143,7 @@ function slots(v: Json, out: [Json[] | { [k: string]: Json }, string | number][]
 
 /** A structural mutation of a JSON document; falls back to byte mutations when it does not parse. */
 export function mutateJson(r: Rng, input: Buffer, other: Buffer): Buffer {
+  if (depthOf(input.toString('latin1')) > MAX_STRUCTURED_DEPTH) return mutateBytes(r, input, other);
   let doc: Json;
   try {
     doc = JSON.parse(input.toString('utf8')) as Json;
@@ -153,6 +173,6 @@ export function mutateJson(r: Rng, input: Buffer, other: Buffer): Buffer {
       else container[k] = hostileValue(r);
     }
   }
-  const text = JSON.stringify(doc);
+  const text = JSON.stringify(doc).replace(new RegExp(`"${DEEP}(\\d+)([[{])"`, 'g'), (_m, d: string, open: string) => deepText(Number(d), open));
   return r.chance(0.2) ? mutateBytes(r, Buffer.from(text), other) : Buffer.from(text);
 }

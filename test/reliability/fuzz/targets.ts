@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, brotliCompressSync } from 'node:zlib';
-import { ProtocolViolation, chainEvents, parseAuthParamsRequest, parseEnrollRequest, parseEventsRequest, parseHeartbeatRequest, parseLoginRequest,
+import { ProtocolViolation, chainEvents, jsonDepth, MAX_JSON_DEPTH, parseAuthParamsRequest, parseEnrollRequest, parseEventsRequest, parseHeartbeatRequest, parseLoginRequest,
   parseRenewRequest, parseToken, GENESIS_HASH } from '../../../src-main/engine/appliance/protocol.js';
 import * as responses from '../../../src-main/engine/appliance/responses.js';
 import type { PackEntry } from '../../../src-main/engine/catalog/types.js';
@@ -18,7 +18,7 @@ import { applyRetention, parseKeepWithin } from '../../../src-main/engine/jobs/i
 import { parseRepoConfig, verifyRepoConfig } from '../../../src-main/engine/repo/config/RepoConfig.js';
 import { DOC_KIND, sealDocument } from '../../../src-main/engine/repo/document.js';
 import { decodeIndex, encodeIndex } from '../../../src-main/engine/repo/index/indexFormat.js';
-import { PackWriter, parsePack, readPackHeader, decodeTree, encodeTree } from '../../../src-main/engine/repo/index.js';
+import { PackWriter, parsePack, readPackHeader, decodeTree, encodeTree, snapshotRow } from '../../../src-main/engine/repo/index.js';
 import { decodeEntries, encodeEntries } from '../../../src-main/engine/repo/pack/entries.js';
 import { PACK_HEADER_AAD, PACK_MAGIC } from '../../../src-main/engine/repo/pack/PackWriter.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../../../src-main/engine/repo/snapshot/Snapshot.js';
@@ -57,6 +57,12 @@ const havre = (e: unknown): boolean => e instanceof HavreError;
 const protocol = (e: unknown): boolean => e instanceof ProtocolViolation;
 /** JSON that does not parse is refused by the caller before any parser sees it. */
 const json = (input: Buffer): unknown => JSON.parse(input.toString('utf8'));
+/** A request body as the appliance reads it (appliance/http/body.ts): depth first, then JSON. */
+const body = (input: Buffer): unknown => {
+  const text = input.toString('utf8');
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new ProtocolViolation('too deep');
+  return JSON.parse(text);
+};
 const jsonOr = (ok: (e: unknown) => boolean) => (e: unknown): boolean => e instanceof SyntaxError || ok(e);
 const text = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
 const hex = (r: Rng, bytes: number): string => r.bytes(bytes).toString('hex');
@@ -153,7 +159,8 @@ export function fuzzTargets(c: FuzzContext): FuzzTarget[] {
     { name: 'snapshot (sealed bytes)', shape: 'bytes', seeds: [encodeSnapshot(snapshot, c.encKey)], run: (b) => decodeSnapshot(b, c.encKey, 'fuzz'), allowed: havre },
     {
       name: 'snapshot (JSON behind the AEAD)', shape: 'json', seeds: [text(snapshot)],
-      run: (j) => decodeSnapshot(sealDocument(DOC_KIND.snapshot, j, c.encKey, r.chance(0.5)), c.encKey, 'fuzz'), allowed: havre,
+      // …and what the catalog then does with it (Catalog.putSnapshot serialises its members).
+      run: (j) => JSON.stringify(snapshotRow('ab'.repeat(32), decodeSnapshot(sealDocument(DOC_KIND.snapshot, j, c.encKey, r.chance(0.5)), c.encKey, 'fuzz'))), allowed: havre,
     },
     { name: 'tree', shape: 'json', seeds: [tree, encodeTree([])], run: (j) => decodeTree(j, 'fuzz'), allowed: havre },
     { name: 'keys record', shape: 'json', seeds: [Buffer.from(c.keysRecordText)], run: (j) => parseKeysRecord(json(j)), allowed: jsonOr(havre) },
@@ -167,13 +174,13 @@ export function fuzzTargets(c: FuzzContext): FuzzTarget[] {
     // ---- appliance protocol (PROTOCOL.md), both sides ----
     {
       name: 'protocol: enroll request', shape: 'json',
-      seeds: [text({ token, csr: c.csrPem, host: 'PC-ANA', user: 'ana', keys: escrow, authKey })], run: (j) => parseEnrollRequest(json(j)), allowed: jsonOr(protocol),
+      seeds: [text({ token, csr: c.csrPem, host: 'PC-ANA', user: 'ana', keys: escrow, authKey })], run: (j) => parseEnrollRequest(body(j)), allowed: jsonOr(protocol),
     },
-    { name: 'protocol: auth params request', shape: 'json', seeds: [text({ role: 'user', user: 'ana' }), text({ role: 'admin' })], run: (j) => parseAuthParamsRequest(json(j)), allowed: jsonOr(protocol) },
-    { name: 'protocol: login request', shape: 'json', seeds: [text({ role: 'user', machineId, authKey }), text({ role: 'admin', authKey })], run: (j) => parseLoginRequest(json(j)), allowed: jsonOr(protocol) },
-    { name: 'protocol: heartbeat request', shape: 'json', seeds: [text({ status: { lastBackup: null, files: 3 }, config: { version: '0.1.0' } })], run: (j) => parseHeartbeatRequest(json(j)), allowed: jsonOr(protocol) },
-    { name: 'protocol: events request', shape: 'json', seeds: [text({ events })], run: (j) => parseEventsRequest(json(j)), allowed: jsonOr(protocol) },
-    { name: 'protocol: renew request', shape: 'json', seeds: [text({ csr: c.csrPem })], run: (j) => parseRenewRequest(json(j)), allowed: jsonOr(protocol) },
+    { name: 'protocol: auth params request', shape: 'json', seeds: [text({ role: 'user', user: 'ana' }), text({ role: 'admin' })], run: (j) => parseAuthParamsRequest(body(j)), allowed: jsonOr(protocol) },
+    { name: 'protocol: login request', shape: 'json', seeds: [text({ role: 'user', machineId, authKey }), text({ role: 'admin', authKey })], run: (j) => parseLoginRequest(body(j)), allowed: jsonOr(protocol) },
+    { name: 'protocol: heartbeat request', shape: 'json', seeds: [text({ status: { lastBackup: null, files: 3 }, config: { version: '0.1.0' } })], run: (j) => parseHeartbeatRequest(body(j)), allowed: jsonOr(protocol) },
+    { name: 'protocol: events request', shape: 'json', seeds: [text({ events })], run: (j) => parseEventsRequest(body(j)), allowed: jsonOr(protocol) },
+    { name: 'protocol: renew request', shape: 'json', seeds: [text({ csr: c.csrPem })], run: (j) => parseRenewRequest(body(j)), allowed: jsonOr(protocol) },
     { name: 'protocol: enrollment token', shape: 'text', seeds: [Buffer.from(token)], run: (b) => parseToken(b.toString('utf8')), allowed: () => false },
     { name: 'protocol: Range header', shape: 'text', seeds: [Buffer.from('bytes=0-99'), Buffer.from('bytes=-5'), Buffer.from('bytes=100-')], run: (b) => parseRange(b.toString('latin1'), r.int(1000)), allowed: (e) => e instanceof ApplianceError },
     ...responseTargets(r, { machineId, summary, escrow, keys, certPem, names, events, authKey }),

@@ -74,7 +74,7 @@ export function parseKeepWithin(s: string, from?: Date): number {
 function checkCount(name: string, v: number | undefined): number {
   if (v === undefined) return 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw usage(`Invalid ${name} ${String(v)}: it must be a whole number, 0 or more`);
+    throw usage(`Invalid ${name} ${typeof v === 'number' ? v : `(a ${typeof v})`}: it must be a whole number, 0 or more`);
   }
   return v;
 }
@@ -84,7 +84,8 @@ function parseTags(tags: string[] | undefined): string[][] {
   if (!Array.isArray(tags)) throw usage('Invalid keepTags: it must be a list of tags');
   return tags.map((t) => {
     const list = typeof t === 'string' ? t.split(',').map((x) => x.trim()) : [];
-    if (list.length === 0 || list.some((x) => x === '')) throw usage(`Invalid keep tag "${String(t)}": tags may not be empty`);
+    // (a tag that is not text is not printed: String() of a deeply nested list overflows the stack)
+    if (list.length === 0 || list.some((x) => x === '')) throw usage(`Invalid keep tag "${typeof t === 'string' ? t : `(a ${typeof t})`}": tags may not be empty`);
     return list;
   });
 }
