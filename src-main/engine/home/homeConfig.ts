@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { HavreError, errnoCode } from '../errors/index.js';
+import { HavreError, errnoCode, localFailure } from '../errors/index.js';
 import { writeFileAtomic } from '../files/durable.js';
 import type { ObjectLockPolicy } from '../store/index.js';
 
@@ -167,9 +167,13 @@ export function parseHomeConfig(v: unknown, file: string): HomeConfig {
 }
 
 export async function writeHomeConfig(home: string, config: HomeConfig): Promise<void> {
-  await mkdir(home, { recursive: true, mode: 0o700 });
-  // Durable and atomic: a full disk or a crash leaves the previous file, never a torn one.
-  await writeFileAtomic(join(home, 'config.json'), JSON.stringify(config, null, 2) + '\n', 0o600);
+  try {
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    // Durable and atomic: a full disk or a crash leaves the previous file, never a torn one.
+    await writeFileAtomic(join(home, 'config.json'), JSON.stringify(config, null, 2) + '\n', 0o600);
+  } catch (e) {
+    throw localFailure(e, home) ?? e;
+  }
 }
 
 /** Where a repository is, for messages: its folder, its appliance's URL or its bucket. */
