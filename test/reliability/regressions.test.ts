@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConfig, parseConfig as parseApplianceConfig } from '../../appliance/config/config.js';
 import { ProtocolViolation } from '../../src-main/engine/appliance/protocol.js';
 import { HavreError } from '../../src-main/engine/errors/index.js';
-import { applyRetention, runBackup, runForget, runRestore } from '../../src-main/engine/jobs/index.js';
+import { applyRetention, runBackup, runForget, runRestore, type RetentionPolicy } from '../../src-main/engine/jobs/index.js';
+import { parseRepoConfig } from '../../src-main/engine/repo/config/RepoConfig.js';
 import { DOC_KIND, sealDocument } from '../../src-main/engine/repo/document.js';
 import { Repository, withRepository } from '../../src-main/engine/repo/index.js';
 import { FsStore, objectName } from '../../src-main/engine/store/index.js';
@@ -15,6 +16,8 @@ import { runHavre } from '../helpers/cli.js';
 import { openRepo, putBlob } from '../helpers/forge.js';
 import { newRepo, type RepoFixture } from '../helpers/repoFixture.js';
 import { describeTree } from '../helpers/trees.js';
+import { FaultyStore } from './helpers/FaultyStore.js';
+import { Rng } from './helpers/random.js';
 import { objectsOf, shapedRepo } from './helpers/repo.js';
 
 /** Backs up `src` with the fixture's own catalog; returns the snapshot id. */
@@ -113,6 +116,30 @@ describe('packs that an index names but the store no longer holds', () => {
     expect(r.tree).toEqual(await describeTree(src));
   });
 
+  it('a read cut short on the way (the pack is whole) does not make the catalog forget the pack', async () => {
+    // Found by the store-faults scenario in the first version of the fallback above: one flaky
+    // read made this machine's catalog drop a whole pack, and later restores failed BLOB_MISSING.
+    const g = newRepo();
+    try {
+      const repo = await openRepo(g);
+      const id = await putBlob(repo, 0, Buffer.from('a blob read through a flaky link'));
+      await repo.flushIndex();
+      repo.close();
+      const flaky = new FaultyStore(await FsStore.open(g.repo), new Rng(1), {});
+      const reader = await Repository.open(flaky, { home: mkdtempSync(join(g.dir, 'reader-')), credentials: { password: g.password } });
+      try {
+        flaky.rates = { 'get-short': 1 };
+        await expect(reader.readBlob(id)).rejects.toMatchObject({ code: 'INTEGRITY' });
+        flaky.rates = {};
+        expect((await reader.readBlob(id)).toString()).toBe('a blob read through a flaky link');
+      } finally {
+        reader.close();
+      }
+    } finally {
+      g.cleanup();
+    }
+  });
+
   it('a reader whose catalog locates a blob in a missing pack reads it from another pack that holds it', async () => {
     const g = newRepo();
     try {
@@ -166,5 +193,13 @@ describe('deeply nested JSON is refused with a typed error, never a stack overfl
     // Before: both printed the value in their message, and String()/JSON.stringify overflowed.
     expect(() => parseApplianceConfig({ ...newConfig({ names: ['localhost'] }), version: deep(100_000) })).toThrow(ProtocolViolation);
     expect(() => applyRetention([], { keepLast: 1, keepTags: [deep(100_000)] as unknown as string[] }, new Date())).toThrow(HavreError);
+    expect(() => applyRetention([], { keepWithin: deep(100_000) as unknown as string }, new Date())).toThrow(HavreError);
+    expect(() => applyRetention([], null as unknown as RetentionPolicy, new Date())).toThrow(HavreError);
+  });
+
+  it('a config object (readable before anything is authenticated) whose version nests deeply', () => {
+    // Before: String(version) overflowed the stack: INTERNAL instead of UNSUPPORTED_VERSION.
+    const text = `{"format":"havre-repo","version":${'['.repeat(100_000)}1${']'.repeat(100_000)}}`;
+    expect(() => parseRepoConfig(Buffer.from(text))).toThrow(HavreError);
   });
 });

@@ -145,14 +145,16 @@ export function parseHomeConfig(v: unknown, file: string): HomeConfig {
   if (top.version !== 1) bad('version is not 1');
   if (top.repo !== undefined) {
     const r = obj(top.repo, 'repo');
-    if (r.kind === undefined || r.kind === 'fs') str(r.path, 'repo.path');
-    else if (r.kind === 'appliance') {
+    if (r.kind === undefined || r.kind === 'fs') {
+      str(r.path, 'repo.path');
+      // Informational for a folder: the repository's own config object says which it is.
+      if (typeof r.repoId !== 'string') bad('repo.repoId is not valid');
+    } else if (r.kind === 'appliance') {
       str(r.url, 'repo.url', (s) => /^https:\/\/[^\s/]+/.test(s));
-      for (const k of ['applianceId', 'machineId']) str(r[k], `repo.${k}`, (s) => HEX32.test(s));
+      for (const k of ['applianceId', 'machineId', 'repoId']) str(r[k], `repo.${k}`, (s) => HEX32.test(s));
       str(r.caFingerprint, 'repo.caFingerprint', (s) => HEX64.test(s));
     } else if (r.kind === 's3') s3(r, 'repo');
     else bad('repo.kind is not fs, appliance or s3');
-    str(r.repoId, 'repo.repoId', (s) => HEX32.test(s));
   }
   if (top.copies !== undefined) {
     if (!Array.isArray(top.copies)) bad('copies is not a list');

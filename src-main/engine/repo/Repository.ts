@@ -178,6 +178,10 @@ export class Repository {
     }
     // The pack is gone or cut short, though an index names it (an older index put back, a
     // repository copied halfway): forget it, and read the blob from another pack that holds it.
+    // Only when the store confirms it: a read that failed on the way (a flaky network) must not
+    // make this machine's catalog forget a pack that is whole.
+    const info = await this.store.head('data', loc.packId);
+    if (info !== null && info.size >= loc.offset + loc.storedLength) throw failure;
     this.catalog.removePacks([loc.packId]);
     if (!this.catalog.findBlob(id)) throw failure;
     return this.readSealed(id);

@@ -35,8 +35,9 @@ function usage(detail: string): HavreError {
 
 function parseWithin(s: string): Within {
   const w: Within = { years: 0, months: 0, days: 0, hours: 0 };
-  if (!/^(\d+[ymwdh])+$/.test(s)) {
-    throw usage(`Invalid keep-within duration "${s}": use numbers with units y, m (months), w, d, h, such as 30d, 2w, 6m, 1y or 1y6m`);
+  // (typeof first: a policy from outside may hold anything, and coercing a nested list overflows)
+  if (typeof s !== 'string' || !/^(\d+[ymwdh])+$/.test(s)) {
+    throw usage(`Invalid keep-within duration "${typeof s === 'string' ? s : `(a ${typeof s})`}": use numbers with units y, m (months), w, d, h, such as 30d, 2w, 6m, 1y or 1y6m`);
   }
   for (const [, n, unit] of s.matchAll(/(\d+)([ymwdh])/g)) {
     const v = Number(n);
@@ -124,6 +125,7 @@ export function applyRetention(
   policy: RetentionPolicy,
   now: Date,
 ): RetentionDecision {
+  if (typeof policy !== 'object' || policy === null) throw usage('Invalid retention policy: it must be an object');
   const buckets: Bucket[] = [
     { count: checkCount('keepLast', policy.keepLast), key: (_d, nr) => nr, last: -1, reason: 'last snapshot' },
     { count: checkCount('keepHourly', policy.keepHourly), key: ymdh, last: -1, reason: 'hourly snapshot' },
