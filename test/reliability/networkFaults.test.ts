@@ -5,7 +5,7 @@
 // A fault the retries absorb leaves the job complete; one they cannot ends it with a typed error;
 // either way the next run completes, the repository verifies with --read-data, and what was
 // acknowledged restores byte for byte (never a wrong byte while faults are on).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplianceClient } from '../../src-main/engine/appliance/index.js';
@@ -156,6 +156,57 @@ describe('network faults under the real S3 and appliance clients', () => {
         proxy.cutAfter(r.between(200, 300_000), r.between(1, 6));
         tally.note('appliance: connection cuts set');
       }, () => proxy.clearCuts());
+    } finally {
+      client.close();
+      await proxy.close();
+      await t.stop();
+    }
+  });
+
+  it('the appliance goes away in the middle of a restore: the restore stops at once with a typed error, nothing half-written stays, and it completes once the appliance is back', async () => {
+    const t: TestAppliance = await startAppliance();
+    const proxy = await TcpProxy.start('127.0.0.1', t.port);
+    const m = await enroll(t, { host: 'PC-AWAY', user: 'away', password: 'p' });
+    const client = new ApplianceClient({ url: `https://127.0.0.1:${proxy.port}`, ca: t.caPem, clientCertificate: { cert: m.id.certPem, key: m.id.keyPem }, retry: FAST });
+    try {
+      const store = new ApplianceStore(client, m.machineId);
+      await seedRepository(store);
+      const corpus = new Corpus(join(f.dir, 'away-src'), rng.fork('away-corpus'), { files: 40, maxFileBytes: 300_000 });
+      const home = mkdtempSync(join(f.dir, 'away-home-'));
+      const snap = await withRepository(store, { home, credentials: { password: f.password } }, async (repo) => (await runBackup(repo, { paths: [corpus.root], home })).snapshotId, 'backup');
+      // The network goes at the third read of pack data, mid-restore.
+      let reads = 0;
+      const leaving: Store = { ...store, location: store.location, list: (k) => store.list(k), head: (k, n) => store.head(k, n), put: (k, n, b) => store.put(k, n, b), requestDelete: (k, n) => store.requestDelete(k, n),
+        get: async (kind, name, range) => {
+          if (kind === 'data' && ++reads === 3) proxy.down();
+          return store.get(kind, name, range);
+        } };
+      const reader = await Repository.open(leaving, { home: mkdtempSync(join(f.dir, 'reader-')), credentials: { password: f.password } });
+      const out = mkdtempSync(join(f.dir, 'out-'));
+      try {
+        // Before: every file left failed one by one (exit 3, a list of APPLIANCE_UNREACHABLE).
+        await expect(runRestore(reader, { snapshot: snap, target: out })).rejects.toMatchObject({ code: 'APPLIANCE_UNREACHABLE' });
+        tally.count('appliance gone mid-restore');
+        const left = readdirSync(out, { recursive: true }).map(String).filter((p) => p.split('/').pop()!.startsWith('.havre-restore-'));
+        expect(left).toEqual([]);
+        proxy.up();
+      } finally {
+        reader.close();
+      }
+      // A new client: the first one marked the appliance away for 30 s (it would try once per request).
+      const back = new ApplianceClient({ url: `https://127.0.0.1:${proxy.port}`, ca: t.caPem, clientCertificate: { cert: m.id.certPem, key: m.id.keyPem }, retry: FAST });
+      try {
+        const again = await Repository.open(new ApplianceStore(back, m.machineId), { home: mkdtempSync(join(f.dir, 'reader-')), credentials: { password: f.password } });
+        try {
+          const res = await runRestore(again, { snapshot: snap, target: out, conflict: 'overwrite' });
+          expect(res.failed).toEqual([]);
+          expect(await describeTree(join(out, corpus.root))).toEqual(await describeTree(corpus.root));
+        } finally {
+          again.close();
+        }
+      } finally {
+        back.close();
+      }
     } finally {
       client.close();
       await proxy.close();
