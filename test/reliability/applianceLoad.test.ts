@@ -5,20 +5,19 @@
 // every machine sees only its own objects, and the appliance reports no internal error.
 // How long each machine took is recorded (fairness), not asserted.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplianceClient } from '../../src-main/engine/appliance/index.js';
+import type { ApplianceClient } from '../../src-main/engine/appliance/index.js';
 import { isHavreError } from '../../src-main/engine/errors/index.js';
-import { runBackup, runRestore, runVerify } from '../../src-main/engine/jobs/index.js';
+import { runBackup } from '../../src-main/engine/jobs/index.js';
 import { Repository } from '../../src-main/engine/repo/index.js';
 import { ApplianceStore } from '../../src-main/engine/store/appliance/index.js';
-import type { ObjectKind } from '../../src-main/engine/store/index.js';
 import { startAppliance, type TestAppliance } from '../appliance/helpers/appliance.js';
 import { call } from '../appliance/helpers/https.js';
 import { enroll, type TestMachine } from '../appliance/helpers/machines.js';
 import type { RepoFixture } from '../helpers/repoFixture.js';
-import { describeTree } from '../helpers/trees.js';
+import { expectWhole, machineStore, seedRepository } from './helpers/check.js';
 import { objectsOf, shapedRepo } from './helpers/repo.js';
 import { scenarioRng, sized } from './helpers/scale.js';
 import { ScenarioTally } from './helpers/summary.js';
@@ -53,9 +52,8 @@ describe(`the appliance with ${MACHINES} machines backing up at once`, () => {
     const common = randomBytes(200_000);
     for (let i = 0; i < MACHINES; i++) {
       const machine = await enroll(t, { host: `PC-${String(i).padStart(3, '0')}`, user: `user${i}`, password: PASSWORD });
-      const client = new ApplianceClient({ url: `https://127.0.0.1:${t.port}`, ca: t.caPem, clientCertificate: { cert: machine.id.certPem, key: machine.id.keyPem } });
-      const store = new ApplianceStore(client, machine.machineId);
-      for (const kind of ['config', 'keys'] as ObjectKind[]) for (const o of objectsOf(repoShape.repo, kind)) await store.put(kind, o.name, readFileSync(o.path));
+      const { client, store } = machineStore(t, machine);
+      await seedRepository(store, repoShape);
       const src = join(repoShape.dir, `src-${i}`);
       mkdirSync(join(src, 'docs'), { recursive: true });
       writeFileSync(join(src, 'docs', 'commun.bin'), common); // the same file on every machine
@@ -100,17 +98,7 @@ describe(`the appliance with ${MACHINES} machines backing up at once`, () => {
 
     // Each machine's repository, read back by a reader with a catalog of its own.
     for (const [i, m] of fleet.entries()) {
-      const repo = await Repository.open(m.store, { home: mkdtempSync(join(repoShape.dir, 'reader-')), credentials: { password: repoShape.password } });
-      try {
-        const v = await runVerify(repo, { readData: true });
-        expect(v.problems, `machine ${i}`).toEqual([]);
-        const out = mkdtempSync(join(repoShape.dir, 'out-'));
-        const r = await runRestore(repo, { snapshot: durations[i]!.snapshot, target: out });
-        expect(r.failed, `machine ${i}`).toEqual([]);
-        expect(await describeTree(join(out, m.src)), `machine ${i}`).toEqual(await describeTree(m.src));
-      } finally {
-        repo.close();
-      }
+      await expectWhole(m.store, repoShape.password, repoShape.dir, durations[i]!.snapshot, m.src, `machine ${i}`);
     }
 
     // Isolation: one machine's certificate reaches no other machine's objects.

@@ -13,16 +13,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHavreError } from '../../src-main/engine/errors/index.js';
 import { runBackup, runForget, runRestore, runVerify } from '../../src-main/engine/jobs/index.js';
-import { Repository, withRepository } from '../../src-main/engine/repo/index.js';
+import type { Repository} from '../../src-main/engine/repo/index.js';
+import { withRepository } from '../../src-main/engine/repo/index.js';
 import { FsStore } from '../../src-main/engine/store/index.js';
 import { runHavre } from '../helpers/cli.js';
 import type { RepoFixture } from '../helpers/repoFixture.js';
 import { describeTree } from '../helpers/trees.js';
-import { ApplianceClient } from '../../src-main/engine/appliance/index.js';
-import { ApplianceStore } from '../../src-main/engine/store/appliance/index.js';
 import { newDataDir, startAppliance, type TestAppliance } from '../appliance/helpers/appliance.js';
 import { enroll } from '../appliance/helpers/machines.js';
-import { objectsOf, shapedRepo } from './helpers/repo.js';
+import { expectWhole, freshReader, machineStore, seedRepository } from './helpers/check.js';
+import { shapedRepo } from './helpers/repo.js';
 import { scenarioRng, sized } from './helpers/scale.js';
 import { ScenarioTally } from './helpers/summary.js';
 import { withTmpfs } from './helpers/tmpfs.js';
@@ -66,7 +66,6 @@ describe('the machine around Havre failing', () => {
     f?.cleanup();
   });
 
-  const open = async (repoDir: string, home: string): Promise<Repository> => Repository.open(await FsStore.open(repoDir), { home, credentials: { password: f.password } });
   const backupIn = async (repoDir: string, home: string, src: string): Promise<string> =>
     withRepository(await FsStore.open(repoDir), { home, credentials: { password: f.password } }, async (repo) => (await runBackup(repo, { paths: [src], home })).snapshotId, 'backup');
 
@@ -96,27 +95,10 @@ describe('the machine around Havre failing', () => {
         .catch((e: unknown) => expect(e).toMatchObject({ code: 'STORE_FULL' }));
       tally.count('disk full: repository (prune)');
       expect(leftovers(repoDir)).toEqual([]);
-      const reader = await open(repoDir, mkdtempSync(join(f.dir, 'reader-')));
-      try {
-        expect((await runVerify(reader, { readData: true })).problems).toEqual([]);
-        const out = mkdtempSync(join(f.dir, 'out-'));
-        expect((await runRestore(reader, { snapshot: first, target: out })).failed).toEqual([]);
-        expect(await describeTree(join(out, small))).toEqual(await describeTree(small));
-      } finally {
-        reader.close();
-      }
-      // Room again (the disk grows): the next backup completes, without storing twice what it had.
+      await expectWhole(await FsStore.open(repoDir), f.password, f.dir, first, small);
+      // Room again (the disk grows): the next backup completes.
       execFileSync('mount', ['-o', 'remount,size=64m', mnt]);
-      const next = await backupIn(repoDir, home, big);
-      const check = await open(repoDir, mkdtempSync(join(f.dir, 'reader-')));
-      try {
-        expect((await runVerify(check, { readData: true })).problems).toEqual([]);
-        const out = mkdtempSync(join(f.dir, 'out-'));
-        expect((await runRestore(check, { snapshot: next, target: out })).failed).toEqual([]);
-        expect(await describeTree(join(out, big))).toEqual(await describeTree(big));
-      } finally {
-        check.close();
-      }
+      await expectWhole(await FsStore.open(repoDir), f.password, f.dir, await backupIn(repoDir, home, big), big);
     });
     if (r === 'skipped') return;
   });
@@ -172,10 +154,9 @@ describe('the machine around Havre failing', () => {
       try {
         t = await startAppliance({ dir });
         const m = await enroll(t, { host: 'PC-FULL', user: 'full', password: 'p' });
-        const client = new ApplianceClient({ url: `https://127.0.0.1:${t.port}`, ca: t.caPem, clientCertificate: { cert: m.id.certPem, key: m.id.keyPem } });
+        const { client, store } = machineStore(t, m);
         try {
-          const store = new ApplianceStore(client, m.machineId);
-          for (const kind of ['config', 'keys'] as const) for (const o of objectsOf(f.repo, kind)) await store.put(kind, o.name, readFileSync(o.path));
+          await seedRepository(store, f);
           const home = mkdtempSync(join(f.dir, 'appl-home-'));
           const src = tree(join(f.dir, 'appl-src'), 4, 1024 * 1024);
           const backup = (): Promise<string> => withRepository(store, { home, credentials: { password: f.password } }, async (repo) => (await runBackup(repo, { paths: [src], home })).snapshotId, 'backup');
@@ -183,16 +164,7 @@ describe('the machine around Havre failing', () => {
           tally.count('disk full: appliance');
           expect(t.app.alerts.list({ all: true }).some((a) => a.type === 'STORAGE_FULL')).toBe(true); // raised (a smaller upload that fits closes it)
           execFileSync('mount', ['-o', 'remount,size=64m', join(f.dir, 'appliance-disk')]);
-          const snap = await backup();
-          const reader = await Repository.open(store, { home: mkdtempSync(join(f.dir, 'reader-')), credentials: { password: f.password } });
-          try {
-            expect((await runVerify(reader, { readData: true })).problems).toEqual([]);
-            const out = mkdtempSync(join(f.dir, 'out-'));
-            expect((await runRestore(reader, { snapshot: snap, target: out })).failed).toEqual([]);
-            expect(await describeTree(join(out, src))).toEqual(await describeTree(src));
-          } finally {
-            reader.close();
-          }
+          await expectWhole(store, f.password, f.dir, await backup(), src);
         } finally {
           client.close();
         }
@@ -288,7 +260,7 @@ describe('the machine around Havre failing', () => {
     // The next backup, and what it restores: exactly the folder as it is now (nothing kept stale).
     const next = await backupIn(f.repo, f.home, src);
     for (const snap of [first.snapshotId, next]) {
-      const reader = await open(f.repo, mkdtempSync(join(f.dir, 'reader-')));
+      const reader = await freshReader(await FsStore.open(f.repo), f.password, f.dir);
       try {
         const out = mkdtempSync(join(f.dir, 'out-'));
         expect((await runRestore(reader, { snapshot: snap, target: out })).failed).toEqual([]);
@@ -332,7 +304,7 @@ describe('the machine around Havre failing', () => {
       tally.count('repository copied halfway');
       let reader: Repository;
       try {
-        reader = await open(copy, mkdtempSync(join(f.dir, 'reader-')));
+        reader = await freshReader(await FsStore.open(copy), f.password, f.dir);
       } catch (e) {
         expect(isHavreError(e), String(e)).toBe(true);
         tally.note(`copied halfway: open refused (${(e as { code: string }).code})`);
@@ -362,12 +334,12 @@ describe('the machine around Havre failing', () => {
         expect(isHavreError(e), String(e)).toBe(true);
         return null;
       });
+      // (verify may still name what the copy lacks for older snapshots: only the new one must be whole)
       if (snap) {
-        const check = await open(copy, mkdtempSync(join(f.dir, 'check-')));
+        const check = await freshReader(await FsStore.open(copy), f.password, f.dir);
         try {
           const out = mkdtempSync(join(f.dir, 'out-'));
-          const res = await runRestore(check, { snapshot: snap, target: out });
-          expect(res.failed, `cut ${c}: the next backup leans on what the copy lacks`).toEqual([]);
+          expect((await runRestore(check, { snapshot: snap, target: out })).failed, `cut ${c}: the next backup leans on what the copy lacks`).toEqual([]);
           expect(await describeTree(join(out, src)), `cut ${c}`).toEqual(await describeTree(src));
         } finally {
           check.close();

@@ -5,17 +5,17 @@
 // A fault the retries absorb leaves the job complete; one they cannot ends it with a typed error;
 // either way the next run completes, the repository verifies with --read-data, and what was
 // acknowledged restores byte for byte (never a wrong byte while faults are on).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplianceClient } from '../../src-main/engine/appliance/index.js';
+import type { ApplianceClient } from '../../src-main/engine/appliance/index.js';
 import { isHavreError } from '../../src-main/engine/errors/index.js';
 import { runBackup, runRestore, runVerify } from '../../src-main/engine/jobs/index.js';
-import { Repository, withRepository } from '../../src-main/engine/repo/index.js';
-import { ApplianceStore } from '../../src-main/engine/store/appliance/index.js';
+import { withRepository } from '../../src-main/engine/repo/index.js';
+import type { ApplianceStore } from '../../src-main/engine/store/appliance/index.js';
 import type { Store } from '../../src-main/engine/store/index.js';
 import { startAppliance, type TestAppliance } from '../appliance/helpers/appliance.js';
-import { enroll } from '../appliance/helpers/machines.js';
+import { enroll, type TestMachine } from '../appliance/helpers/machines.js';
 import { HttpFaultProxy, TcpProxy, type FaultAction } from '../helpers/faultProxy.js';
 import type { RepoFixture } from '../helpers/repoFixture.js';
 import { describeTree, type EntryFacts } from '../helpers/trees.js';
@@ -23,7 +23,8 @@ import { createBucket, s3Fixture } from '../s3/helpers.js';
 import { storeOn } from '../s3/storeOptions.js';
 import { Corpus } from './helpers/corpus.js';
 import type { Rng } from './helpers/random.js';
-import { objectsOf, shapedRepo } from './helpers/repo.js';
+import { expectWhole, freshReader, machineStore, seedRepository } from './helpers/check.js';
+import { shapedRepo } from './helpers/repo.js';
 import { scenarioRng, sized } from './helpers/scale.js';
 import { ScenarioTally } from './helpers/summary.js';
 
@@ -43,9 +44,18 @@ describe('network faults under the real S3 and appliance clients', () => {
     f?.cleanup();
   });
 
-  /** Puts the template's config and keys objects in a store, as init would have. */
-  async function seedRepository(store: Store): Promise<void> {
-    for (const kind of ['config', 'keys'] as const) for (const o of objectsOf(f.repo, kind)) await store.put(kind, o.name, readFileSync(o.path));
+  /** The reference appliance behind a TCP proxy, with one enrolled machine reaching it through the proxy. */
+  async function applianceBehindProxy(host: string): Promise<{ t: TestAppliance; proxy: TcpProxy; m: TestMachine; client: ApplianceClient; store: ApplianceStore; close(): Promise<void> }> {
+    const t = await startAppliance();
+    const proxy = await TcpProxy.start('127.0.0.1', t.port);
+    const m = await enroll(t, { host, user: host.toLowerCase(), password: 'p' });
+    const { client, store } = machineStore(t, m, { port: proxy.port, retry: FAST });
+    await seedRepository(store, f);
+    return { t, proxy, m, client, store, close: async () => {
+      client.close();
+      await proxy.close();
+      await t.stop();
+    } };
   }
 
   /**
@@ -75,7 +85,7 @@ describe('network faults under the real S3 and appliance clients', () => {
       if (acknowledged.size > 0 && r.chance(0.5)) {
         const [id, manifest] = [...acknowledged].at(-1)!;
         injure(r);
-        const reader = await Repository.open(store, { home: mkdtempSync(join(f.dir, 'reader-')), credentials: { password: f.password } }).catch((e: unknown) => {
+        const reader = await freshReader(store, f.password, f.dir).catch((e: unknown) => {
           expect(isHavreError(e), String(e)).toBe(true);
           return null;
         });
@@ -99,7 +109,7 @@ describe('network faults under the real S3 and appliance clients', () => {
     }
     // Faults off: the next backup completes, the repository verifies, everything acknowledged restores.
     acknowledged.set(await backup(), await describeTree(corpus.root));
-    const reader = await Repository.open(store, { home: mkdtempSync(join(f.dir, 'reader-')), credentials: { password: f.password } });
+    const reader = await freshReader(store, f.password, f.dir);
     try {
       expect((await runVerify(reader, { readData: true })).problems, label).toEqual([]);
       for (const [id, manifest] of acknowledged) {
@@ -119,7 +129,7 @@ describe('network faults under the real S3 and appliance clients', () => {
     const proxy = await HttpFaultProxy.start(s3Fixture().endpoint);
     try {
       const store = storeOn(bucket, { endpoint: proxy.url, retry: FAST });
-      await seedRepository(store);
+      await seedRepository(store, f);
       const corpus = new Corpus(join(f.dir, 's3-src'), rng.fork('s3-corpus'), { files: 15, maxFileBytes: 500_000 });
       const actions = (r: Rng): FaultAction => r.weighted<FaultAction>([
         [{ kind: 'respond', status: 500, code: 'InternalError' }, 2],
@@ -143,13 +153,8 @@ describe('network faults under the real S3 and appliance clients', () => {
   });
 
   it('the appliance behind a proxy that resets connections mid-request', { timeout: sized(4, 40) * 60_000 }, async () => {
-    const t: TestAppliance = await startAppliance();
-    const proxy = await TcpProxy.start('127.0.0.1', t.port);
-    const m = await enroll(t, { host: 'PC-NET', user: 'net', password: 'p' });
-    const client = new ApplianceClient({ url: `https://127.0.0.1:${proxy.port}`, ca: t.caPem, clientCertificate: { cert: m.id.certPem, key: m.id.keyPem }, retry: FAST });
+    const { proxy, store, close } = await applianceBehindProxy('PC-NET');
     try {
-      const store = new ApplianceStore(client, m.machineId);
-      await seedRepository(store);
       const corpus = new Corpus(join(f.dir, 'appl-src'), rng.fork('appliance-corpus'), { files: 15, maxFileBytes: 500_000 });
       await rounds('appliance', store, corpus, (r) => {
         // The next connections are reset once some bytes went through (TLS handshake included).
@@ -157,20 +162,13 @@ describe('network faults under the real S3 and appliance clients', () => {
         tally.note('appliance: connection cuts set');
       }, () => proxy.clearCuts());
     } finally {
-      client.close();
-      await proxy.close();
-      await t.stop();
+      await close();
     }
   });
 
   it('the appliance goes away in the middle of a restore: the restore stops at once with a typed error, nothing half-written stays, and it completes once the appliance is back', async () => {
-    const t: TestAppliance = await startAppliance();
-    const proxy = await TcpProxy.start('127.0.0.1', t.port);
-    const m = await enroll(t, { host: 'PC-AWAY', user: 'away', password: 'p' });
-    const client = new ApplianceClient({ url: `https://127.0.0.1:${proxy.port}`, ca: t.caPem, clientCertificate: { cert: m.id.certPem, key: m.id.keyPem }, retry: FAST });
+    const { t, proxy, m, store, close } = await applianceBehindProxy('PC-AWAY');
     try {
-      const store = new ApplianceStore(client, m.machineId);
-      await seedRepository(store);
       const corpus = new Corpus(join(f.dir, 'away-src'), rng.fork('away-corpus'), { files: 40, maxFileBytes: 300_000 });
       const home = mkdtempSync(join(f.dir, 'away-home-'));
       const snap = await withRepository(store, { home, credentials: { password: f.password } }, async (repo) => (await runBackup(repo, { paths: [corpus.root], home })).snapshotId, 'backup');
@@ -181,7 +179,7 @@ describe('network faults under the real S3 and appliance clients', () => {
           if (kind === 'data' && ++reads === 3) proxy.down();
           return store.get(kind, name, range);
         } };
-      const reader = await Repository.open(leaving, { home: mkdtempSync(join(f.dir, 'reader-')), credentials: { password: f.password } });
+      const reader = await freshReader(leaving, f.password, f.dir);
       const out = mkdtempSync(join(f.dir, 'out-'));
       try {
         // Before: every file left failed one by one (exit 3, a list of APPLIANCE_UNREACHABLE).
@@ -194,23 +192,14 @@ describe('network faults under the real S3 and appliance clients', () => {
         reader.close();
       }
       // A new client: the first one marked the appliance away for 30 s (it would try once per request).
-      const back = new ApplianceClient({ url: `https://127.0.0.1:${proxy.port}`, ca: t.caPem, clientCertificate: { cert: m.id.certPem, key: m.id.keyPem }, retry: FAST });
+      const back = machineStore(t, m, { port: proxy.port, retry: FAST });
       try {
-        const again = await Repository.open(new ApplianceStore(back, m.machineId), { home: mkdtempSync(join(f.dir, 'reader-')), credentials: { password: f.password } });
-        try {
-          const res = await runRestore(again, { snapshot: snap, target: out, conflict: 'overwrite' });
-          expect(res.failed).toEqual([]);
-          expect(await describeTree(join(out, corpus.root))).toEqual(await describeTree(corpus.root));
-        } finally {
-          again.close();
-        }
+        await expectWhole(back.store, f.password, f.dir, snap, corpus.root);
       } finally {
-        back.close();
+        back.client.close();
       }
     } finally {
-      client.close();
-      await proxy.close();
-      await t.stop();
+      await close();
     }
   });
 });
