@@ -57,6 +57,19 @@ export interface Listening {
 
 const DRAIN_MS = 10_000;
 
+/**
+ * The request target as a URL. Appended to a base, never resolved against it: `//host/path` would
+ * otherwise name another host (and `new URL` throw on a host like `%2F`).
+ */
+function requestUrl(target: string): URL {
+  try {
+    if (!target.startsWith('/')) throw new TypeError('not a path');
+    return new URL(`https://appliance.invalid${target}`);
+  } catch {
+    throw new ApplianceError('BAD_REQUEST', { reason: 'the request target is not a path' });
+  }
+}
+
 export function createApplianceServer(s: HttpServices, opts: ServerOptions): { server: Server; shutdown(): Promise<void> } {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const auth = new Auth(s);
@@ -72,7 +85,7 @@ export function createApplianceServer(s: HttpServices, opts: ServerOptions): { s
     let status: number;
     let errorCode: string | undefined;
     try {
-      const url = new URL(req.url ?? '/', 'https://appliance.invalid');
+      const url = requestUrl(req.url ?? '/');
       path = url.pathname;
       if (closing) throw new ApplianceError('UNAVAILABLE');
       const { handler, params } = matchRoute(routes, method, url.pathname);

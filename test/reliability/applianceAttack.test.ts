@@ -95,6 +95,10 @@ describe('the appliance under attack', () => {
       ['a 64 KiB header', () => call(t, 'GET', '/v1/info', { headers: { 'X-Filler': 'a'.repeat(64 * 1024) } }), [431]],
       ['3000 headers', () => call(t, 'GET', '/v1/info', { headers: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`X-H${i}`, 'v'])) }), [200, 431]],
       ['a 100 KiB URL', () => call(t, 'GET', `/v1/machines/${alice.machineId}/objects/data?after=${'a'.repeat(100 * 1024)}`, { id: alice.id }), [400, 414, 431]],
+      // Found by the request storm: a target starting with // was read as a host, and `%2F` made it throw (500).
+      ['a request target //%2F/heartbeat', () => call(t, 'POST', '//%2F/heartbeat', { id: alice.id, json: { status: {}, config: {} } }), [400, 404]],
+      ['a request target //evil.example/v1/info', () => call(t, 'GET', '//evil.example/v1/info'), [400, 404]],
+      ['an absolute-form request target', () => call(t, 'GET', 'https://evil.example/v1/info'), [400, 404]],
       ['a JSON document nested 100,000 deep', () => call(t, 'POST', '/v1/machine/events', { id: alice.id, body: `{"events":[{"seq":1,"time":"2026-01-01T00:00:00Z","type":"x","prev":"${'0'.repeat(64)}","hash":"${'0'.repeat(64)}","data":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}]}`, headers: { 'Content-Type': 'application/json' } }), [400, 413]],
     ];
     for (const [label, send, statuses] of cases) {
