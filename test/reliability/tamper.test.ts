@@ -138,8 +138,13 @@ describe('tampered and replayed objects: detected, reported, never restored as g
     const check = await Repository.open(store, { home: mkdtempSync(join(dir, 'check-')), credentials: credentials() });
     try {
       const out = mkdtempSync(join(dir, 'latest-'));
-      const res = await runRestore(check, { snapshot: snapshotId, target: out });
-      const got = await describeTree(join(out, corpus.root));
+      // (a damaged tree may refuse the whole restore, or the folders below it)
+      const res = await runRestore(check, { snapshot: snapshotId, target: out }).catch((e: unknown) => {
+        expect(isHavreError(e), `${label}: restore of the next backup threw ${String(e)}`).toBe(true);
+        expect(expect_.nextBackupWhole, `${label}: the next backup cannot be restored: ${String(e)}`).toBe(false);
+        return { failed: [String(e)] };
+      });
+      const got = existsSync(join(out, corpus.root)) ? await describeTree(join(out, corpus.root)) : new Map<string, EntryFacts>();
       for (const [path, facts] of got) if (facts.type === 'file') expect(facts.sha256, `${label}: ${path} of the next backup restored wrong`).toBe(current.get(path)?.sha256);
       if (expect_.nextBackupWhole) {
         expect(res.failed, `${label}: the next backup depends on damaged data`).toEqual([]);
@@ -220,7 +225,8 @@ describe('tampered and replayed objects: detected, reported, never restored as g
       ['index objects a prune replaced', (repo) => {
         for (const o of oldIndexes) cpSync(o.path, join(repo, 'index', o.name));
       }, true],
-      ['one replaced index object', (repo) => cpSync(oldIndexes[0]!.path, join(repo, 'index', oldIndexes[0]!.name)), true],
+      // (one old index may name only packs the prune kept: then there is nothing for verify to see)
+      ['one replaced index object', (repo) => cpSync(oldIndexes[0]!.path, join(repo, 'index', oldIndexes[0]!.name)), false],
       ['the whole older state, snapshots, index and packs', (repo) => {
         for (const o of [...oldSnapshots, ...oldIndexes]) cpSync(o.path, join(repo, o.path.slice(before.length + 1)));
         for (const o of oldPacks) cpSync(o.path, join(repo, o.path.slice(before.length + 1)));
