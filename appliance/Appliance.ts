@@ -32,7 +32,7 @@ import { Sessions } from './domain/Sessions.js';
 import { Tokens } from './domain/Tokens.js';
 import { ApplianceError } from './errors/index.js';
 import { errnoCode } from '../src-main/engine/errors/index.js';
-import { listen, type AccessEntry, type Listening } from './http/server.js';
+import { listen, type AccessEntry, type Listening, type ServerLimits } from './http/server.js';
 import type { HttpServices } from './http/services.js';
 import { FsVault } from './vault/FsVault.js';
 
@@ -63,6 +63,8 @@ export interface ListenOptions {
   readonly host?: string;
   readonly onAccess?: (e: AccessEntry) => void;
   readonly onError?: (e: unknown) => void;
+  /** Connection timeouts (DEFAULT_LIMITS in http/server.ts); tests shorten them. */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 export interface TickReport {
@@ -201,6 +203,7 @@ export class Appliance {
       host: opts.host ?? this.config.listen.host,
       ...(opts.onAccess ? { onAccess: opts.onAccess } : {}),
       ...(opts.onError ? { onError: opts.onError } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
     });
     const tracked: Listening = {
       port: l.port,

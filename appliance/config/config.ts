@@ -145,7 +145,8 @@ function parseAlerts(v: unknown): AlertsConfig {
 /** Validates a parsed appliance.json; throws ProtocolViolation with the member at fault. */
 export function parseConfig(v: unknown): ApplianceConfig {
   const o = object(v, 'config', ['version', 'applianceId', 'listen', 'names', 'maxObjectBytes', 'defaultQuotaBytes', 'defaultMaxSilenceHours', 'tokenTtlHours'], ['alerts']);
-  if (o.version !== 1) fail(`config.version ${JSON.stringify(o.version)} is not supported (this appliance reads version 1)`);
+  // (the value is named only when it is a number: JSON.stringify of a hostile value may overflow)
+  if (o.version !== 1) fail(`config.version ${typeof o.version === 'number' ? o.version : `(a ${typeof o.version})`} is not supported (this appliance reads version 1)`);
   const listen = object(o.listen, 'config.listen', ['host', 'port']);
   if (!Array.isArray(o.names) || o.names.length === 0) fail('config.names must be a non-empty list of DNS names or IP addresses');
   const cfg: ApplianceConfig = {

@@ -2,12 +2,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { AdminKeyResponse, InfoResponse } from '../../src-main/engine/appliance/protocol.js';
-import { PROTOCOL_VERSION } from '../../src-main/engine/appliance/protocol.js';
+import { MAX_JSON_BYTES, PROTOCOL_VERSION } from '../../src-main/engine/appliance/protocol.js';
 import { iso } from '../clock.js';
 import { checkKind, checkName } from '../domain/Objects.js';
 import { ApplianceError } from '../errors/index.js';
 import type { Auth } from './auth.js';
 import { contentLength, readJson } from './body.js';
+import type { ServerLimits } from './server.js';
 import { parseRange } from './range.js';
 import { sendJson } from './respond.js';
 import type { HttpServices } from './services.js';
@@ -47,7 +48,9 @@ function query(url: URL, allowed: readonly string[]): Map<string, string> {
   return out;
 }
 
-export function buildRoutes(s: HttpServices, auth: Auth): Route[] {
+export function buildRoutes(s: HttpServices, auth: Auth, limits: Pick<ServerLimits, 'jsonBodyMs'>): Route[] {
+  const json = (req: IncomingMessage): Promise<unknown> => readJson(req, MAX_JSON_BYTES, limits.jsonBodyMs);
+
   const machineRoute = (fn: (x: Exchange, m: ReturnType<Auth['machine']>) => Promise<void> | void): Handler => (x) => {
     const m = auth.machine(x.req);
     x.machineId = m.id;
@@ -106,16 +109,16 @@ export function buildRoutes(s: HttpServices, auth: Auth): Route[] {
     // ---- enrollment (§4) ----
     {
       method: 'POST', pattern: ['v1', 'enroll'], handler: async (x) => {
-        const r = await s.enrollment.enroll(await readJson(x.req));
+        const r = await s.enrollment.enroll(await json(x.req));
         x.machineId = r.machineId;
         sendJson(x.res, 201, r);
       },
     },
-    { method: 'POST', pattern: ['v1', 'machine', 'renew'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, await s.machines.renew(m, await readJson(x.req)))) },
+    { method: 'POST', pattern: ['v1', 'machine', 'renew'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, await s.machines.renew(m, await json(x.req)))) },
     // ---- keys and auth (§5) ----
     { method: 'GET', pattern: ['v1', 'machine', 'keys'], handler: machineRoute((x, m) => sendJson(x.res, 200, s.machines.machineKeys(m))) },
-    { method: 'POST', pattern: ['v1', 'auth', 'params'], handler: async (x) => sendJson(x.res, 200, s.accounts.params(await readJson(x.req))) },
-    { method: 'POST', pattern: ['v1', 'auth', 'login'], handler: async (x) => sendJson(x.res, 200, s.accounts.login(await readJson(x.req))) },
+    { method: 'POST', pattern: ['v1', 'auth', 'params'], handler: async (x) => sendJson(x.res, 200, s.accounts.params(await json(x.req))) },
+    { method: 'POST', pattern: ['v1', 'auth', 'login'], handler: async (x) => sendJson(x.res, 200, s.accounts.login(await json(x.req))) },
     {
       method: 'GET', pattern: ['v1', 'admin', 'machines'], handler: (x) => {
         auth.admin(x.req);
@@ -164,9 +167,9 @@ export function buildRoutes(s: HttpServices, auth: Auth): Route[] {
       },
     },
     // ---- heartbeat and events (§7) ----
-    { method: 'POST', pattern: ['v1', 'machine', 'heartbeat'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.heartbeats.record(m, await readJson(x.req)))) },
+    { method: 'POST', pattern: ['v1', 'machine', 'heartbeat'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.heartbeats.record(m, await json(x.req)))) },
     { method: 'GET', pattern: ['v1', 'machine', 'events', 'head'], handler: machineRoute((x, m) => sendJson(x.res, 200, s.events.head(m.id))) },
-    { method: 'POST', pattern: ['v1', 'machine', 'events'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.events.push(m, await readJson(x.req)))) },
+    { method: 'POST', pattern: ['v1', 'machine', 'events'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.events.push(m, await json(x.req)))) },
   ];
 }
 

@@ -19,9 +19,30 @@ export interface AccessEntry {
   readonly error?: string;
 }
 
+/**
+ * How long a connection may take over each part of a request before the appliance drops it: what
+ * keeps slow-loris clients (headers or bodies trickled, or stalled) from holding connections and
+ * file descriptors for long. Object uploads are the long ones: only enrolled machines make them,
+ * and a slow link keeps sending bytes, so only `requestMs` bounds them.
+ */
+export interface ServerLimits {
+  /** From the first byte of a request to the end of its headers. */
+  readonly headersMs: number;
+  /** A connection that sends and receives nothing (mid-request, or idle before its first request). */
+  readonly idleMs: number;
+  /** A JSON request body (at most 256 KiB) from its first byte to its last. */
+  readonly jsonBodyMs: number;
+  /** A whole request, an object upload included (64 MiB over a slow link). */
+  readonly requestMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = { headersMs: 20_000, idleMs: 60_000, jsonBodyMs: 30_000, requestMs: 30 * 60_000 };
+
 export interface ServerOptions {
   readonly serverCertPem: string;
   readonly serverKeyPem: string;
+  /** Defaults: DEFAULT_LIMITS (tests shorten them). */
+  readonly limits?: Partial<ServerLimits>;
   /** One line per request; never a header, a body or a query value that could be a secret. */
   readonly onAccess?: (e: AccessEntry) => void;
   /** Unexpected errors (bugs), with their stack, for the operator's log. */
@@ -36,9 +57,23 @@ export interface Listening {
 
 const DRAIN_MS = 10_000;
 
+/**
+ * The request target as a URL. Appended to a base, never resolved against it: `//host/path` would
+ * otherwise name another host (and `new URL` throw on a host like `%2F`).
+ */
+function requestUrl(target: string): URL {
+  try {
+    if (!target.startsWith('/')) throw new TypeError('not a path');
+    return new URL(`https://appliance.invalid${target}`);
+  } catch {
+    throw new ApplianceError('BAD_REQUEST', { reason: 'the request target is not a path' });
+  }
+}
+
 export function createApplianceServer(s: HttpServices, opts: ServerOptions): { server: Server; shutdown(): Promise<void> } {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const auth = new Auth(s);
-  const routes = buildRoutes(s, auth);
+  const routes = buildRoutes(s, auth, limits);
   let closing = false;
   const inFlight = new Set<Promise<void>>();
 
@@ -50,7 +85,7 @@ export function createApplianceServer(s: HttpServices, opts: ServerOptions): { s
     let status: number;
     let errorCode: string | undefined;
     try {
-      const url = new URL(req.url ?? '/', 'https://appliance.invalid');
+      const url = requestUrl(req.url ?? '/');
       path = url.pathname;
       if (closing) throw new ApplianceError('UNAVAILABLE');
       const { handler, params } = matchRoute(routes, method, url.pathname);
@@ -81,9 +116,11 @@ export function createApplianceServer(s: HttpServices, opts: ServerOptions): { s
       minVersion: 'TLSv1.2',
       keepAlive: true,
       keepAliveTimeout: 65_000,
-      headersTimeout: 30_000,
-      // A 64 MiB object over a slow link still fits.
-      requestTimeout: 30 * 60_000,
+      headersTimeout: limits.headersMs,
+      requestTimeout: limits.requestMs,
+      // How often the two timeouts above are checked (Node's default, 30 s, would let a header
+      // trickle live up to twice headersMs).
+      connectionsCheckingInterval: Math.max(250, Math.min(limits.headersMs, 5_000) / 2),
     },
     (req, res) => {
       if (closing) res.setHeader('Connection', 'close');
@@ -92,6 +129,8 @@ export function createApplianceServer(s: HttpServices, opts: ServerOptions): { s
       void p.finally(() => inFlight.delete(p));
     },
   );
+  // A connection that goes quiet (before its first request, or mid-request) is destroyed.
+  server.timeout = limits.idleMs;
   // A client that breaks the TLS handshake or the HTTP framing gets no answer, and no crash.
   server.on('tlsClientError', () => undefined);
   server.on('clientError', (_err, socket) => socket.destroy());

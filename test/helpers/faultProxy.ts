@@ -359,6 +359,11 @@ export class TcpProxy {
     for (let i = 0; i < times; i++) this.cuts.push(bytes);
   }
 
+  /** Forgets the cuts not yet used. */
+  clearCuts(): void {
+    this.cuts = [];
+  }
+
   async close(): Promise<void> {
     this.down();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -14,6 +14,9 @@ export const HEARTBEAT_SECONDS = 3 * 60 * 60;
 /** Delay between a deletion request and its execution (DESIGN.md §4). */
 export const DELETE_DELAY_MS = 14 * 24 * 60 * 60 * 1000;
 export const MAX_JSON_BYTES = 256 * 1024;
+/** Arrays and objects nested deeper than this are refused: no message needs it, and a recursive
+ *  reader (canonicalJson, JSON.stringify) would overflow its stack on 100,000 levels. */
+export const MAX_JSON_DEPTH = 64;
 export const DEFAULT_MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 export const LIST_PAGE_MAX = 10_000;
 /** Consecutive wrong passwords that lock an account. */
@@ -229,6 +232,23 @@ export function isObjectKind(s: string): s is ObjectKind {
 }
 
 // ---- event hash chain ----------------------------------------------------------------------
+
+/** How deeply arrays and objects nest in a JSON text (brackets inside strings do not count). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
 
 /** JSON with object keys sorted at every level: one text per value, whoever serialises it. */
 export function canonicalJson(v: unknown): string {

@@ -102,6 +102,18 @@ export const messages = {
     en: 'Cannot write to the restore target {path} ({reason}).',
     fr: 'Impossible d’écrire dans la cible de restauration {path} ({reason}).',
   },
+  TARGET_FULL: {
+    en: 'The disk of the restore target {path} is full: free some space or restore elsewhere. The files listed were not restored; the others are complete.',
+    fr: 'Le disque de la cible de restauration {path} est plein : libérez de la place ou restaurez ailleurs. Les fichiers listés n’ont pas été restaurés ; les autres sont complets.',
+  },
+  LOCAL_DISK_FULL: {
+    en: 'The disk holding {path} on this computer is full: free some space, then run the command again. No backup is lost.',
+    fr: 'Le disque qui contient {path} sur cet ordinateur est plein : libérez de la place, puis relancez la commande. Aucune sauvegarde n’est perdue.',
+  },
+  LOCAL_PERMISSION: {
+    en: 'Havre may not write to {path} on this computer (permission denied): check who owns it, or set HAVRE_HOME to a folder of yours.',
+    fr: 'Havre n’a pas le droit d’écrire dans {path} sur cet ordinateur (permission refusée) : vérifiez à qui il appartient, ou indiquez un dossier à vous avec HAVRE_HOME.',
+  },
   LOCKED: {
     en: 'Another Havre process is using this repository ({holder}). Wait for it to finish.',
     fr: 'Un autre processus Havre utilise ce dépôt ({holder}). Attendez qu’il termine.',

@@ -1,2 +1,3 @@
 export { HavreError, isHavreError, errnoCode, userLang, type ErrorParams } from './HavreError.js';
 export { messages, type ErrorCode, type Lang } from './codes.js';
+export { localFailure } from './localFailure.js';

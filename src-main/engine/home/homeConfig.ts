@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { HavreError, errnoCode } from '../errors/index.js';
+import { HavreError, errnoCode, localFailure } from '../errors/index.js';
+import { writeFileAtomic } from '../files/durable.js';
 import type { ObjectLockPolicy } from '../store/index.js';
 
 /** Where configuration and catalogs live: HAVRE_HOME, else the platform's per-user config folder. */
@@ -83,22 +84,96 @@ export interface HomeConfig {
 }
 
 export async function readHomeConfig(home: string): Promise<HomeConfig> {
+  const file = join(home, 'config.json');
+  let text: string;
   try {
-    const o = JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as HomeConfig;
-    return o && o.version === 1 ? o : { version: 1 };
+    text = await readFile(file, 'utf8');
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return { version: 1 };
-    if (e instanceof SyntaxError) throw new HavreError('USAGE', { detail: `${join(home, 'config.json')} is not valid JSON; fix or delete it` });
     throw e;
   }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new HavreError('USAGE', { detail: `${file} is not valid JSON; fix or delete it` });
+  }
+  return parseHomeConfig(v, file);
+}
+
+// ---- validation: config.json is edited by hand, copied between machines, torn by a full disk ----
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks the members Havre reads, so that a damaged or hand-edited config.json is a clear USAGE
+ * error naming the member, never a TypeError deep in a command. Members it does not know are kept
+ * as they are (a newer version, or another part of the app, may have written them).
+ */
+export function parseHomeConfig(v: unknown, file: string): HomeConfig {
+  const bad = (reason: string): never => {
+    throw new HavreError('USAGE', { detail: `${file} is damaged (${reason}); fix or delete it` });
+  };
+  const obj = (x: unknown, where: string): Record<string, unknown> => {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) bad(`${where} is not an object`);
+    return x as Record<string, unknown>;
+  };
+  const str = (x: unknown, where: string, test: (s: string) => boolean = (s) => s.length > 0): string => {
+    if (typeof x !== 'string' || !test(x) || x.includes('\0')) bad(`${where} is not valid`);
+    return x as string;
+  };
+  const s3 = (x: unknown, where: string): void => {
+    const o = obj(x, where);
+    for (const k of ['name', 'endpoint', 'region', 'bucket']) str(o[k], `${where}.${k}`);
+    if (typeof o.prefix !== 'string') bad(`${where}.prefix is not valid`);
+    if (o.addressing !== 'path' && o.addressing !== 'virtual') bad(`${where}.addressing is not valid`);
+    if (o.caFile !== undefined) str(o.caFile, `${where}.caFile`);
+    if (o.lock !== null) {
+      const l = obj(o.lock, `${where}.lock`);
+      if ((l.mode !== 'GOVERNANCE' && l.mode !== 'COMPLIANCE') || typeof l.days !== 'number' || !(l.days > 0) || !Number.isFinite(l.days)) bad(`${where}.lock is not valid`);
+    }
+    if (o.parallel !== undefined && (!Number.isSafeInteger(o.parallel) || (o.parallel as number) < 1 || (o.parallel as number) > 64)) bad(`${where}.parallel is not valid`);
+    str(o.repoId, `${where}.repoId`, (s) => HEX32.test(s));
+  };
+  const top = obj(v, 'the file');
+  if (typeof top.version === 'number' && top.version > 1) {
+    throw new HavreError('USAGE', { detail: `${file} was written by a newer version of Havre (version ${top.version}); update Havre` });
+  }
+  if (top.version !== 1) bad('version is not 1');
+  if (top.repo !== undefined) {
+    const r = obj(top.repo, 'repo');
+    if (r.kind === undefined || r.kind === 'fs') {
+      str(r.path, 'repo.path');
+      // Informational for a folder: the repository's own config object says which it is.
+      if (typeof r.repoId !== 'string') bad('repo.repoId is not valid');
+    } else if (r.kind === 'appliance') {
+      str(r.url, 'repo.url', (s) => /^https:\/\/[^\s/]+/.test(s));
+      for (const k of ['applianceId', 'machineId', 'repoId']) str(r[k], `repo.${k}`, (s) => HEX32.test(s));
+      str(r.caFingerprint, 'repo.caFingerprint', (s) => HEX64.test(s));
+    } else if (r.kind === 's3') s3(r, 'repo');
+    else bad('repo.kind is not fs, appliance or s3');
+  }
+  if (top.copies !== undefined) {
+    if (!Array.isArray(top.copies)) bad('copies is not a list');
+    (top.copies as unknown[]).forEach((c, i) => {
+      s3(c, `copies[${i}]`);
+      const t = (c as Record<string, unknown>).timing;
+      if (t !== 'together' && t !== 'after') bad(`copies[${i}].timing is not valid`);
+    });
+  }
+  if (top.folders !== undefined && (!Array.isArray(top.folders) || !top.folders.every((f) => typeof f === 'string' && f.length > 0))) bad('folders is not a list of paths');
+  return top as unknown as HomeConfig;
 }
 
 export async function writeHomeConfig(home: string, config: HomeConfig): Promise<void> {
-  await mkdir(home, { recursive: true, mode: 0o700 });
-  const file = join(home, 'config.json');
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  try {
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    // Durable and atomic: a full disk or a crash leaves the previous file, never a torn one.
+    await writeFileAtomic(join(home, 'config.json'), JSON.stringify(config, null, 2) + '\n', 0o600);
+  } catch (e) {
+    throw localFailure(e, home) ?? e;
+  }
 }
 
 /** Where a repository is, for messages: its folder, its appliance's URL or its bucket. */

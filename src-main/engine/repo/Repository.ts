@@ -172,9 +172,24 @@ export class Repository {
   /** A blob's location and its sealed bytes, read from its pack (not yet authenticated). */
   async readSealed(id: Buffer): Promise<{ loc: BlobLocation; sealed: Buffer }> {
     const loc = this.findBlob(id);
-    const sealed = await this.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
-    if (sealed.length !== loc.storedLength) throw new HavreError('INTEGRITY', { what: `blob ${id.toString('hex').slice(0, 16)} (truncated pack)` });
-    return { loc, sealed };
+    let failure: HavreError;
+    try {
+      const sealed = await this.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
+      if (sealed.length === loc.storedLength) return { loc, sealed };
+      failure = new HavreError('INTEGRITY', { what: `blob ${id.toString('hex').slice(0, 16)} (truncated pack)` });
+    } catch (e) {
+      if (!isHavreError(e, 'OBJECT_MISSING')) throw e;
+      failure = e;
+    }
+    // The pack is gone or cut short, though an index names it (an older index put back, a
+    // repository copied halfway): forget it, and read the blob from another pack that holds it.
+    // Only when the store confirms it: a read that failed on the way (a flaky network) must not
+    // make this machine's catalog forget a pack that is whole.
+    const info = await this.store.head('data', loc.packId);
+    if (info !== null && info.size >= loc.offset + loc.storedLength) throw failure;
+    this.catalog.removePacks([loc.packId]);
+    if (!this.catalog.findBlob(id)) throw failure;
+    return this.readSealed(id);
   }
 
   /**

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Appliance } from '../../../appliance/Appliance.js';
 import { ManualClock } from '../../../appliance/clock.js';
 import { loadConfig, saveConfig, type ApplianceConfig } from '../../../appliance/config/config.js';
-import type { Listening } from '../../../appliance/http/server.js';
+import type { Listening, ServerLimits } from '../../../appliance/http/server.js';
 import { once } from './shared.js';
 
 export const ADMIN_PASSWORD = 'admin: correct horse battery staple';
@@ -35,6 +35,8 @@ export interface StartOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Runs between init and open (e.g. to mount a file system over objects/). */
   readonly beforeOpen?: (dir: string) => void | Promise<void>;
+  /** Connection timeouts of the HTTPS server (shortened by tests of stalled clients). */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 /** A new data folder (`<tmp>/…/data`), a copy of the run's freshly initialised appliance. */
@@ -58,7 +60,7 @@ export async function startAppliance(opts: StartOptions = {}): Promise<TestAppli
   const errors: unknown[] = [];
   let l: Listening;
   try {
-    l = await app.listen({ port: 0, host: '127.0.0.1', onError: (e) => errors.push(e) });
+    l = await app.listen({ port: 0, host: '127.0.0.1', onError: (e) => errors.push(e), ...(opts.limits ? { limits: opts.limits } : {}) });
   } catch (e) {
     await app.close();
     throw e;

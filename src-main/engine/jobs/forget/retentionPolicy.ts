@@ -35,8 +35,9 @@ function usage(detail: string): HavreError {
 
 function parseWithin(s: string): Within {
   const w: Within = { years: 0, months: 0, days: 0, hours: 0 };
-  if (!/^(\d+[ymwdh])+$/.test(s)) {
-    throw usage(`Invalid keep-within duration "${s}": use numbers with units y, m (months), w, d, h, such as 30d, 2w, 6m, 1y or 1y6m`);
+  // (typeof first: a policy from outside may hold anything, and coercing a nested list overflows)
+  if (typeof s !== 'string' || !/^(\d+[ymwdh])+$/.test(s)) {
+    throw usage(`Invalid keep-within duration "${typeof s === 'string' ? s : `(a ${typeof s})`}": use numbers with units y, m (months), w, d, h, such as 30d, 2w, 6m, 1y or 1y6m`);
   }
   for (const [, n, unit] of s.matchAll(/(\d+)([ymwdh])/g)) {
     const v = Number(n);
@@ -74,7 +75,7 @@ export function parseKeepWithin(s: string, from?: Date): number {
 function checkCount(name: string, v: number | undefined): number {
   if (v === undefined) return 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw usage(`Invalid ${name} ${String(v)}: it must be a whole number, 0 or more`);
+    throw usage(`Invalid ${name} ${typeof v === 'number' ? v : `(a ${typeof v})`}: it must be a whole number, 0 or more`);
   }
   return v;
 }
@@ -84,7 +85,8 @@ function parseTags(tags: string[] | undefined): string[][] {
   if (!Array.isArray(tags)) throw usage('Invalid keepTags: it must be a list of tags');
   return tags.map((t) => {
     const list = typeof t === 'string' ? t.split(',').map((x) => x.trim()) : [];
-    if (list.length === 0 || list.some((x) => x === '')) throw usage(`Invalid keep tag "${String(t)}": tags may not be empty`);
+    // (a tag that is not text is not printed: String() of a deeply nested list overflows the stack)
+    if (list.length === 0 || list.some((x) => x === '')) throw usage(`Invalid keep tag "${typeof t === 'string' ? t : `(a ${typeof t})`}": tags may not be empty`);
     return list;
   });
 }
@@ -123,6 +125,7 @@ export function applyRetention(
   policy: RetentionPolicy,
   now: Date,
 ): RetentionDecision {
+  if (typeof policy !== 'object' || policy === null) throw usage('Invalid retention policy: it must be an object');
   const buckets: Bucket[] = [
     { count: checkCount('keepLast', policy.keepLast), key: (_d, nr) => nr, last: -1, reason: 'last snapshot' },
     { count: checkCount('keepHourly', policy.keepHourly), key: ymdh, last: -1, reason: 'hourly snapshot' },

@@ -44,9 +44,15 @@ const PLAN_LIMITS: PlanLimits = { maxGap: 1024 * 1024, maxRun: 32 * 1024 * 1024 
 /** Existing files compared, and temporary files created, at once. */
 const PREPARE_IN_FLIGHT = 8;
 
-/** Errors that end the whole restore: the store is gone or refuses us, so every other file would fail too. */
+/**
+ * Errors that end the whole restore: the store is gone or refuses us (a folder, the appliance, a
+ * bucket, every target), so every other file would fail too, after its own retries.
+ */
+const FATAL: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'STORE_PERMISSION', 'APPLIANCE_UNREACHABLE', 'APPLIANCE_CERT_REFUSED', 'APPLIANCE_FORBIDDEN',
+  'S3_UNREACHABLE', 'S3_CREDENTIALS_REJECTED', 'S3_FORBIDDEN', 'S3_BUCKET_MISSING', 'TARGETS_UNREACHABLE']);
+
 export function isFatal(e: unknown): boolean {
-  return isHavreError(e) && (e.code === 'STORE_UNAVAILABLE' || e.code === 'STORE_PERMISSION');
+  return isHavreError(e) && FATAL.has(e.code);
 }
 
 const relPath = (dir: readonly string[], name: string): string => [...dir, name].join('/');

@@ -1,6 +1,6 @@
 import { chmod, lstat, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HavreError, errnoCode, isHavreError } from '../../errors/index.js';
+import { HavreError, errnoCode, isHavreError, localFailure } from '../../errors/index.js';
 import { findNode, type DirNode, type Repository, type SymlinkNode, type TreeNode } from '../../repo/index.js';
 import { ProgressMeter, type ProgressListener } from '../shared/Progress.js';
 import { BlobCache } from './BlobCache.js';
@@ -70,7 +70,9 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   const rel = (dir: readonly string[], name: string): string => [...dir, name].join('/');
   const fail = (path: string, e: unknown): void => {
     if (isFatal(e)) throw e;
-    result.failed.push({ path, code: isHavreError(e) ? e.code : (errnoCode(e) ?? 'EIO'), reason: isHavreError(e) ? e.message : String(e) });
+    // A full or read-only target is said as such (TARGET_FULL, TARGET_NOT_WRITABLE), not as an errno.
+    const err = isHavreError(e) ? e : (localFailure(e, target.root, 'TARGET_FULL') ?? e);
+    result.failed.push({ path, code: isHavreError(err) ? err.code : (errnoCode(err) ?? 'EIO'), reason: isHavreError(err) ? err.message : String(err) });
   };
   const ctx: WindowContext = { repo, target, pool, cache: new BlobCache(), meter, conflict, now, result, fail };
 

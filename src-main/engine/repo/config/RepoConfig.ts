@@ -46,7 +46,9 @@ export function parseRepoConfig(bytes: Buffer): RepoConfig {
     throw new HavreError('REPO_CONFIG_INVALID', { reason: 'not JSON' });
   }
   if (o === null || typeof o !== 'object' || o.format !== 'havre-repo') throw new HavreError('REPO_CONFIG_INVALID', { reason: 'not a Havre config' });
-  if (o.version !== 1) throw new HavreError('UNSUPPORTED_VERSION', { version: String(o.version) });
+  // The config is read before anything is authenticated: its version is named only when it is a
+  // number (String() of a deeply nested list would overflow the stack).
+  if (o.version !== 1) throw new HavreError('UNSUPPORTED_VERSION', { version: typeof o.version === 'number' ? o.version : `(a ${typeof o.version})` });
   if (typeof o.repoId !== 'string' || !/^[0-9a-f]{32}$/.test(o.repoId)) throw new HavreError('REPO_CONFIG_INVALID', { reason: 'repoId' });
   if (typeof o.created !== 'string' || typeof o.mac !== 'string') throw new HavreError('REPO_CONFIG_INVALID', { reason: 'fields' });
   const packSize = o.packSize;

@@ -44,7 +44,16 @@ export function decodeSnapshot(bytes: Buffer, encKey: Buffer, name: string): Sna
     typeof d === 'object' && d !== null && o.version === 1 && typeof o.time === 'string' && !Number.isNaN(Date.parse(o.time)) &&
     typeof o.tree === 'string' && ID.test(o.tree) && strArr(o.paths) && typeof o.hostname === 'string' &&
     typeof o.username === 'string' && strArr(o.tags) && (o.parent === null || (typeof o.parent === 'string' && ID.test(o.parent))) &&
-    typeof o.summary === 'object' && o.summary !== null && typeof o.program === 'string';
+    typeof o.program === 'string';
   if (!ok) throw new HavreError('INTEGRITY', { what: `${what} (malformed)` });
-  return d as Snapshot;
+  // A clean copy: the summary's counts only, nothing else a forged snapshot might carry along.
+  const s = o.summary as Record<string, unknown> | null;
+  const count = (k: keyof SnapshotSummary): number => {
+    const v = typeof s === 'object' && s !== null ? s[k] : undefined;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new HavreError('INTEGRITY', { what: `${what} (summary.${k})` });
+    return v;
+  };
+  const summary: SnapshotSummary = { files: count('files'), dirs: count('dirs'), bytes: count('bytes'), addedBytes: count('addedBytes'), unreadable: count('unreadable') };
+  return { version: 1, time: o.time as string, tree: o.tree as string, paths: [...(o.paths as string[])], hostname: o.hostname as string,
+    username: o.username as string, tags: [...(o.tags as string[])], parent: o.parent as string | null, summary, program: o.program as string };
 }
