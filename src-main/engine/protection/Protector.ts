@@ -28,8 +28,10 @@ export interface ChangeListener {
   changes(events: readonly ChangeEvent[]): void;
   /** Events were lost (the kernel's queue overflowed): a full scan is needed. */
   overflow(): void;
-  /** Something the user should know; `scanOnly`: the watcher cannot go on, periodic scans take over. */
-  problem(error: HavreError, scanOnly: boolean): void;
+  /** Something the user should know about `root`; `scanOnly`: it is not (fully) watched any more, periodic scans take over. */
+  problem(error: HavreError, root: string, scanOnly: boolean): void;
+  /** `root` is watched again: its problems are over. */
+  recovered(root: string): void;
 }
 
 export interface ChangeSource {
@@ -95,6 +97,8 @@ const RATE_EVERY_MS = 30_000;
 const FILE_POLL_MS = 1000;
 /** A timer that fires this much later than asked means the machine slept: scan what changed meanwhile. */
 const SLEEP_GAP_MS = 60_000;
+/** While no watcher covers a folder, changes are found by scans only: at least this often. */
+const SCAN_ONLY_INTERVAL_MINUTES = 15;
 
 const realClock = { now: () => Date.now(), mono: () => performance.now() };
 
@@ -120,6 +124,7 @@ export class Protector {
   private nextRun = 1;
   private forceScan = false;
   private scanDueMono = 0;
+  /** Set when the watcher could not start at all. */
   private scanOnly = false;
   private pause: PauseState | null = null;
   private lastWall = 0;
@@ -130,7 +135,8 @@ export class Protector {
   /** The repository could not be reached at the last run: protection waits for it. */
   private away = false;
   private rateTimer: NodeJS.Timeout | null = null;
-  private readonly watchProblems = new Map<string, IpcError>();
+  /** The watcher's problems per root ("code:root"), and whether that root is left to scans. */
+  private readonly watchProblems = new Map<string, { error: IpcError; root: string; scanOnly: boolean }>();
   private readonly unavailable = new Set<string>();
 
   constructor(private readonly opts: ProtectorOptions) {
@@ -227,10 +233,10 @@ export class Protector {
   status(): ProtectionStatus {
     const q = this.queue;
     const away = [...this.unavailable].map((p) => toIpc(new HavreError('FOLDER_UNAVAILABLE', { path: p, reason: 'not found' })));
-    const warnings = [...this.watchProblems.values(), ...away, ...(this.lastRunError ? [this.lastRunError] : [])];
+    const warnings = [...[...this.watchProblems.values()].map((p) => p.error), ...away, ...(this.lastRunError ? [this.lastRunError] : [])];
     return buildStatus({
       catalog: q, rules: this.rules, now: this.clock.now(), targets: this.opts.host.targetNames(),
-      mode: !this.settings?.continuous ? 'off' : this.scanOnly || !this.opts.watcher ? 'scan-only' : 'watching',
+      mode: !this.settings?.continuous ? 'off' : this.scansOnly() ? 'scan-only' : 'watching',
       activity: this.running ? (this.running.kind === 'scan' ? 'scanning' : 'backing-up') : this.pause ? 'paused' : null,
       // Waiting for the repository (a drive to plug in) reads as a pause with its reason, not as a failure of the files.
       pause: this.pause ?? (this.away ? { reason: 'target-away', until: null } : null), warnings,
@@ -286,20 +292,36 @@ export class Protector {
             this.scanDueMono = 0;
             this.tick(0);
           },
-          problem: (error, scanOnly) => {
-            this.watchProblems.set(`${error.code}:${String(error.params.path ?? '')}`, toIpc(error));
-            if (scanOnly) this.scanOnly = true;
+          problem: (error, root, scanOnly) => {
+            for (const [key, p] of this.watchProblems) if (p.root === root) this.watchProblems.delete(key); // the newest says it
+            this.watchProblems.set(`${error.code}:${root}`, { error: toIpc(error), root, scanOnly });
             this.scanDueMono = 0; // whatever the watcher missed, a scan finds
             this.tick(0);
             this.emitStatus();
           },
+          recovered: (root) => {
+            let had = false;
+            for (const [key, p] of this.watchProblems) if (p.root === root) had = this.watchProblems.delete(key);
+            if (had) this.emitStatus();
+          },
         });
       } catch (e) {
         if (!isHavreError(e)) throw e;
-        this.watchProblems.set(e.code, toIpc(e));
+        this.watchProblems.set(e.code, { error: toIpc(e), root: '', scanOnly: true });
         this.scanOnly = true;
       }
     }
+  }
+
+  /** Changes are found by scans only: no watcher, or one that cannot watch (all of) a folder. */
+  private scansOnly(): boolean {
+    return !this.opts.watcher || this.scanOnly || [...this.watchProblems.values()].some((p) => p.scanOnly);
+  }
+
+  /** The safety-net scan's period; shorter while scans are the only way changes are found. */
+  private scanIntervalMs(settings: Settings): number {
+    const minutes = settings.scanIntervalMinutes;
+    return (this.scansOnly() && this.settings?.continuous ? Math.min(minutes, SCAN_ONLY_INTERVAL_MINUTES) : minutes) * 60_000;
   }
 
   /** (Re)arms the timer `delayMs` from now, unless it is already due sooner. */
@@ -382,7 +404,7 @@ export class Protector {
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
     this.running = { kind, abort, done };
-    if (kind === 'scan') this.scanDueMono = t0 + settings.scanIntervalMinutes * 60_000;
+    if (kind === 'scan') this.scanDueMono = t0 + this.scanIntervalMs(settings);
     this.emitStatus();
     try {
       if (settings.folders.length === 0) throw new HavreError('NOTHING_TO_PROTECT');

@@ -11,11 +11,12 @@ import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig, repoLocation, type HomeConfig } from '../home/homeConfig.js';
 import { runBackup, runRestore, safeUserName, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
-import { Protector, type ChangeSource, type RunReport } from '../protection/index.js';
+import { Protector, WatchSource, type ChangeSource, type RunReport } from '../protection/index.js';
 import { findNode, nodeMtimeIso, Repository, type Credentials } from '../repo/index.js';
 import { Exclusions, loadSettings, updateSettings } from '../settings/index.js';
 import { openTargets, targetNames, withTargets, type OpenedTargets } from '../targets/index.js';
-import { isApplianceRef } from '../home/homeConfig.js';
+import { isApplianceRef, isS3Ref } from '../home/homeConfig.js';
+import { resolve } from 'node:path';
 import { Throttle } from '../net/index.js';
 import { JobFailed, jobIssues, restoreFailure, setupView, snapshotActivity } from './appViews.js';
 import { RestoreBrowser } from './RestoreBrowser.js';
@@ -32,8 +33,8 @@ export interface EngineServiceOptions {
   readonly credentials: () => Promise<Credentials>;
   /** Continuous protection (default on): watch the folders and back up what changes. */
   readonly protect?: boolean;
-  /** The file watcher; absent: changes are found by scans only. */
-  readonly watcher?: () => ChangeSource;
+  /** The file watcher, told what it must never report (Havre's own files); absent: changes are found by scans only. */
+  readonly watcher?: (ownPaths: readonly string[]) => ChangeSource;
   /** The user's home, for default folders and `~/` in exclusions (tests). */
   readonly userHome?: string;
   /** Lower the process's CPU and I/O priority as the settings say (the app's engine and the daemon; not tests). */
@@ -84,10 +85,11 @@ export class EngineService implements EngineApi {
     this.protector = null;
     this.protectorRepo = repoId;
     if (!repoId) return;
+    const watcher = this.opts.watcher;
     const p = new Protector({
       home: this.home, repoId, upload: this.upload, managePriority: this.opts.managePriority ?? false,
       ...(this.opts.userHome !== undefined ? { userHome: this.opts.userHome } : {}),
-      ...(this.opts.watcher ? { watcher: this.opts.watcher } : {}),
+      ...(watcher ? { watcher: () => watcher(ownPaths(this.home, cfg)) } : {}),
       host: {
         run: (job) => this.withRepo(job, 'continuous protection'),
         interrupt: () => this.closeTargets(),
@@ -430,13 +432,15 @@ function toIpcProgress(jobId: string, kind: JobKind, p: JobProgress): IpcProgres
  * Entry point the Electron engine process loads (src-main/app/engineFactory.ts): unlocks through the
  * OS keychain, and starts continuous protection when a repository is configured.
  */
-export async function createEngineService(opts: { home: string; credentials?: () => Promise<Credentials>; protect?: boolean; watcher?: () => ChangeSource;
+export async function createEngineService(opts: { home: string; credentials?: () => Promise<Credentials>; protect?: boolean;
+  /** Default: the file watcher (watch/); null: scans only. */ watcher?: ((ownPaths: readonly string[]) => ChangeSource) | null;
   userHome?: string; managePriority?: boolean; /** `havre daemon`: fail (DAEMON_RUNNING) rather than run without protecting. */ protectOrFail?: boolean }): Promise<EngineService> {
   const credentials = opts.credentials ?? (async (): Promise<Credentials> => {
     const { keychain, reason } = await openOsKeychainOrReason();
     return keychain ? { keychain } : { keychain: null, keychainUnavailableReason: reason ?? '' };
   });
-  const engine = new EngineService({ ...opts, credentials });
+  const { watcher = (own: readonly string[]) => new WatchSource({ ignorePaths: () => own }), ...rest } = opts;
+  const engine = new EngineService({ ...rest, credentials, ...(watcher ? { watcher } : {}) });
   try {
     await engine.startProtection();
   } catch (e) {
@@ -445,4 +449,10 @@ export async function createEngineService(opts: { home: string; credentials?: ()
     console.error(`havre engine: ${e.message}`);
   }
   return engine;
+}
+
+/** Havre's own files, which a watcher must never report: its home, and a repository in a local folder. */
+function ownPaths(home: string, cfg: HomeConfig): string[] {
+  const repo = cfg.repo;
+  return [home, ...(repo && !isApplianceRef(repo) && !isS3Ref(repo) ? [repo.path] : [])].map((p) => resolve(p));
 }

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { HavreError } from '../errors/index.js';
 import { DEFAULT_EXCLUSIONS } from './defaultExclusions.js';
 import { compileGlob, GlobError, toSlashes, type Glob } from './glob.js';
@@ -21,6 +21,8 @@ export class Exclusions {
   private readonly byPath: Glob[] = [];
   /** Files larger than this are left out; null: no limit. */
   readonly maxFileBytes: number | null;
+  /** Excluded folders a watcher can skip without asking (see `watchable`). */
+  private readonly skipFolders: { names: string[]; paths: string[] } = { names: [], paths: [] };
 
   constructor(rules: ExclusionRules, opts: { home: string; platform?: NodeJS.Platform }) {
     const platform = opts.platform ?? process.platform;
@@ -35,6 +37,7 @@ export class Exclusions {
         throw e;
       }
       (g.anchored ? this.byPath : this.byName).push(g);
+      noteSkippableFolder(p, opts.home, this.skipFolders);
     }
     this.maxFileBytes = rules.maxFileSizeMiB === null ? null : rules.maxFileSizeMiB * MiB;
   }
@@ -44,6 +47,15 @@ export class Exclusions {
     const name = basename(absPath);
     const slashed = toSlashes(absPath);
     return this.byName.some((g) => (isDir || !g.dirOnly) && g.test(name)) || this.byPath.some((g) => (isDir || !g.dirOnly) && g.test(slashed));
+  }
+
+  /**
+   * The simplest folder exclusions, for a watcher to leave unwatched: `name/` (at any depth) as a
+   * `**\/name` glob, `~/a/b/` as an absolute path. Only an optimisation (no inotify watch spent in
+   * `node_modules`): everything else is still asked of `excludesPath` event by event.
+   */
+  watchable(): { readonly globs: readonly string[]; readonly paths: readonly string[] } {
+    return { globs: this.skipFolders.names.map((n) => `**/${n}`), paths: [...this.skipFolders.paths] };
   }
 
   /** A path anywhere below `root` (a watched folder): left out if it or any folder between is. */
@@ -58,4 +70,14 @@ export class Exclusions {
     }
     return false;
   }
+}
+
+/** Folder names made only of these are the same pattern to our globs and to picomatch. */
+const PLAIN_NAME = /^[A-Za-z0-9 ._$+-]+$/;
+
+function noteSkippableFolder(pattern: string, home: string, into: { names: string[]; paths: string[] }): void {
+  if (!pattern.endsWith('/')) return;
+  const body = pattern.slice(0, -1);
+  if (PLAIN_NAME.test(body)) into.names.push(body);
+  else if (body.startsWith('~/') && body.slice(2).split('/').every((part) => PLAIN_NAME.test(part))) into.paths.push(join(home, ...body.slice(2).split('/')));
 }
