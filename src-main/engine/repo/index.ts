@@ -1,6 +1,7 @@
 export { Repository, snapshotRow, type OpenOptions } from './Repository.js';
 export { initRepository, initRepositoryIn, type InitOptions, type InitResult } from './initRepository.js';
 export type { Credentials, SecretSource, UnlockPath } from './unlock.js';
+export { RememberedSecret } from './RememberedSecret.js';
 export { PackWriter, type FinishedPack } from './pack/PackWriter.js';
 export { parsePack, readPackHeader } from './pack/PackReader.js';
 export { encodeTree, decodeTree } from './tree/treeCodec.js';

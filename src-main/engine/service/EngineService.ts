@@ -12,7 +12,7 @@ import { readHomeConfig, repoLocation, type HomeConfig } from '../home/homeConfi
 import { runBackup, runRestore, safeUserName, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
 import { Protector, WatchSource, type ChangeSource, type RunReport } from '../protection/index.js';
-import { findNode, nodeMtimeIso, Repository, type Credentials } from '../repo/index.js';
+import { findNode, nodeMtimeIso, RememberedSecret, Repository, type Credentials } from '../repo/index.js';
 import { Exclusions, loadSettings, updateSettings } from '../settings/index.js';
 import { openTargets, targetNames, withTargets, type OpenedTargets } from '../targets/index.js';
 import { isApplianceRef, isS3Ref } from '../home/homeConfig.js';
@@ -56,7 +56,8 @@ export class EngineService implements EngineApi {
    * appliance repository's SECRET stays cached, so backups go on (into the local spool) while the
    * appliance is away.
    */
-  private targets: { opened: OpenedTargets; config: string } | null = null;
+  /** The targets held open between jobs, and SECRET when unlocking costs a key derivation (RememberedSecret). */
+  private targets: { opened: OpenedTargets; config: string; remembered: RememberedSecret | null } | null = null;
   private protector: Protector | null = null;
   private protectorRepo: string | null = null;
   /** Every upload goes through it; continuous protection sets its rate from the settings. */
@@ -364,6 +365,7 @@ export class EngineService implements EngineApi {
   }
 
   private closeTargets(): void {
+    this.targets?.remembered?.forget();
     this.targets?.opened.close();
     this.targets = null;
   }
@@ -409,9 +411,11 @@ export class EngineService implements EngineApi {
     if (!this.targets) {
       const opened = await openTargets(cfg, { home: this.home, keychain: credentials.keychain ?? null, cacheSecret: true, tuning: { upload: this.upload },
         ...(credentials.keychainUnavailableReason !== undefined ? { keychainReason: credentials.keychainUnavailableReason } : {}) });
-      this.targets = { opened, config: key };
+      const remembered = !opened.machine && RememberedSecret.worthIt(credentials) ? new RememberedSecret(() => opened.set, credentials) : null;
+      this.targets = { opened, config: key, remembered };
     }
-    return withTargets(this.targets.opened, { home: this.home, credentials }, fn, lockPurpose);
+    const { remembered } = this.targets;
+    return withTargets(this.targets.opened, { home: this.home, credentials: remembered ? { source: remembered } : credentials }, fn, lockPurpose);
   }
 }
 

@@ -82,6 +82,23 @@ describe('Protector with the real file watcher', () => {
     expect(changeRuns().length - before).toBeLessThanOrEqual(2);
   });
 
+  it('a burst of 5,000 files created in 100 new folders: every one protected, in a few runs', async () => {
+    const before = runs.length;
+    const protectedBefore = protector!.status().protectedFiles;
+    const burst = join(src, 'burst');
+    for (let d = 0; d < 100; d++) {
+      mkdirSync(join(burst, `d${d}`), { recursive: true });
+      for (let i = 0; i < 50; i++) writeFileSync(join(burst, `d${d}`, `f${i}.txt`), `file ${d}/${i}\n`);
+    }
+    await until(() => protector!.status().protectedFiles >= protectedBefore + 5000, 'the burst backed up');
+    const out = join(f.dir, 'burst-restored');
+    await withRepository(store, { home: f.home, credentials: { password: f.password } }, (repo) => runRestore(repo, { snapshot: 'latest', target: out, path: burst }));
+    let found = 0;
+    for (let d = 0; d < 100; d++) for (let i = 0; i < 50; i++) if (readFileSync(join(out, 'burst', `d${d}`, `f${i}.txt`), 'utf8') === `file ${d}/${i}\n`) found++;
+    expect(found).toBe(5000);
+    expect(runs.length - before).toBeLessThanOrEqual(10); // coalesced, not one backup per file or per folder
+  });
+
   it('never queues a file in an excluded folder (node_modules), and still protects its neighbours', async () => {
     mkdirSync(join(src, 'app', 'node_modules', 'lib'), { recursive: true });
     writeFileSync(join(src, 'app', 'node_modules', 'lib', 'index.js'), 'module.exports = 1;\n');
