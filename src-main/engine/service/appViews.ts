@@ -15,13 +15,14 @@ export class JobFailed extends Error {
   }
 }
 
-const NO_SPACE = ['ENOSPC', 'EDQUOT'];
+const NO_SPACE = ['TARGET_FULL', 'ENOSPC', 'EDQUOT'];
 
 /** Why a file was not restored, in both languages, by the code runRestore gives. */
 const REASONS: Record<string, readonly [string, string]> = {
   INTEGRITY: ['its copy in this backup is damaged', 'sa copie dans cette sauvegarde est endommagée'],
   BLOB_MISSING: ['part of it is missing from the backup', 'une partie manque dans la sauvegarde'],
   OBJECT_MISSING: ['part of it is missing from the backup', 'une partie manque dans la sauvegarde'],
+  TARGET_FULL: ['no space left on the disk', 'plus de place sur le disque'],
   ENOSPC: ['no space left on the disk', 'plus de place sur le disque'],
   EDQUOT: ['the disk quota is used up', 'le quota du disque est atteint'],
   EACCES: ['permission denied', 'permission refusée'],
@@ -29,7 +30,7 @@ const REASONS: Record<string, readonly [string, string]> = {
   EROFS: ['the disk is read-only', 'le disque est en lecture seule'],
   ENAMETOOLONG: ['its name is too long for this disk', 'son nom est trop long pour ce disque'],
   UNSAFE_PATH: ['a link or a file stands where its folder should be', 'un lien ou un fichier occupe la place de son dossier'],
-  TARGET_NOT_WRITABLE: ['its folder cannot be created', 'son dossier ne peut pas être créé'],
+  TARGET_NOT_WRITABLE: ['it cannot be written there (permission denied, or a read-only disk)', 'il ne peut pas y être écrit (permission refusée, ou disque en lecture seule)'],
 };
 
 export function jobIssues(failed: readonly RestoreIssue[]): JobFileIssue[] {
