@@ -77,6 +77,7 @@ export class ChunkWorkerPool {
       }
       case 'blob':
         try {
+          if (!m.claimed && !this.sink.claim(Buffer.from(m.id))) break; // a duplicate of a blob already stored or on its way
           this.sink.add(Buffer.from(m.id), m.codec, m.rawLength, Buffer.from(m.sealed.buffer, m.sealed.byteOffset, m.sealed.byteLength));
         } catch (e) {
           this.fail(e);
@@ -88,7 +89,8 @@ export class ChunkWorkerPool {
         if (!task) return;
         this.tasks.delete(m.taskId);
         this.load[task.worker]!--;
-        if (m.t === 'done') task.resolve({ ids: m.ids, bytes: m.bytes });
+        // Backpressure for small files, whose blobs come unasked: the next file waits while packs queue for the store.
+        if (m.t === 'done') this.sink.waitForRoom().then(() => task.resolve({ ids: m.ids, bytes: m.bytes }), (e: unknown) => task.reject(e));
         else task.reject(new FileReadError(m.errno, m.message));
         break;
       }

@@ -20,6 +20,12 @@ const waiting = new Map<number, (isNew: boolean) => void>();
 const MAX_PENDING = 4;
 /** Sequential reads of 4 MiB: large enough for the disk, small enough for several files in flight. */
 const READ_SIZE = 4 * 1024 * 1024;
+/**
+ * Chunks up to this size are sealed and sent without asking whether they are new: for a small file
+ * the round trip to the main thread (two messages) costs more than compressing and sealing a rare
+ * duplicate, which the main thread then drops. Larger chunks are asked about first.
+ */
+const SEND_WITHOUT_CLAIM = 64 * 1024;
 
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -54,14 +60,16 @@ async function backupFile(taskId: number, path: string): Promise<void> {
       bytes += chunk.length;
       const id = blobId(idKey, chunk);
       ids.push(id.toString('hex'));
-      pending.push(
-        claim(id).then((isNew) => {
-          if (!isNew) return;
-          const { codec, payload } = encodeBlob(chunk);
-          const { view, transfer } = ownBuffer(seal(encKey, payload, id));
-          send({ t: 'blob', id: new Uint8Array(id), codec, rawLength: chunk.length, sealed: view }, transfer);
-        }),
-      );
+      const sendBlob = (claimed: boolean): void => {
+        const { codec, payload } = encodeBlob(chunk);
+        const { view, transfer } = ownBuffer(seal(encKey, payload, id));
+        send({ t: 'blob', id: new Uint8Array(id), codec, rawLength: chunk.length, sealed: view, claimed }, transfer);
+      };
+      if (chunk.length <= SEND_WITHOUT_CLAIM) {
+        sendBlob(false);
+        continue;
+      }
+      pending.push(claim(id).then((isNew) => (isNew ? sendBlob(true) : undefined)));
       if (pending.length >= MAX_PENDING) await pending.shift();
     }
     await Promise.all(pending);

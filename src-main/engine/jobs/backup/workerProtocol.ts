@@ -14,6 +14,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: 'claim'; seq: number; id: Uint8Array }
-  | { t: 'blob'; id: Uint8Array; codec: number; rawLength: number; sealed: Uint8Array }
+  /** `claimed` false: a small chunk sent without asking (the main thread claims it, or drops a duplicate). */
+  | { t: 'blob'; id: Uint8Array; codec: number; rawLength: number; sealed: Uint8Array; claimed: boolean }
   | { t: 'done'; taskId: number; ids: string[]; bytes: number }
   | { t: 'fail'; taskId: number; errno: string; message: string };
