@@ -9,6 +9,7 @@ import { readConfig } from '../../../src-main/engine/repo/index.js';
 import { FsStore } from '../../../src-main/engine/store/index.js';
 import { runHavre, spawnHavre, type Child } from '../../helpers/cli.js';
 import { newRepo, type RepoFixture } from '../../helpers/repoFixture.js';
+import { until } from '../../helpers/until.js';
 
 interface DaemonLine {
   event: string;
@@ -26,14 +27,6 @@ function afterScan(c: Child): DaemonLine[] {
   const all = lines(c);
   const scan = all.findIndex((l) => l.protection?.activity === 'scanning');
   return scan < 0 ? [] : all.slice(scan + 1);
-}
-
-async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('havre daemon', () => {

@@ -17,6 +17,7 @@ import { updateSettings } from '../../../src-main/engine/settings/index.js';
 import { FsStore, type ObjectKind, type Store } from '../../../src-main/engine/store/index.js';
 import { ForwardingStore } from '../../helpers/forwardingStore.js';
 import { newRepo, type RepoFixture } from '../../helpers/repoFixture.js';
+import { until } from '../../helpers/until.js';
 
 const FAST: RhythmRules = { ...DEFAULT_RHYTHM, quietMs: 150, intervalsMs: [0, 300, 600], retryMs: [100, 150, 200], unstableMs: 100, awayRetryMs: 200 };
 
@@ -46,14 +47,6 @@ class SlowUplink extends ForwardingStore {
   interrupt(): void {
     for (const cut of [...this.cuts]) cut();
     this.cuts.clear();
-  }
-}
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -14,16 +14,9 @@ import { readConfig, withRepository, type Repository } from '../../../src-main/e
 import { updateSettings } from '../../../src-main/engine/settings/index.js';
 import { FsStore } from '../../../src-main/engine/store/index.js';
 import { newRepo, type RepoFixture } from '../../helpers/repoFixture.js';
+import { until } from '../../helpers/until.js';
 
 const FAST: RhythmRules = { ...DEFAULT_RHYTHM, quietMs: 150, intervalsMs: [0, 300, 600], retryMs: [100, 150, 200], unstableMs: 100, awayRetryMs: 200 };
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('Protector with the real file watcher', () => {
   let f: RepoFixture;
