@@ -45,6 +45,8 @@ export interface ArchiveMode {
   /** Files changing right now (not quiet yet): not read, their previous version kept (continuous mode). */
   readonly holdBack?: ReadonlySet<string>;
   readonly signal?: AbortSignal;
+  /** Told of each file read and stored (the audit event's file list). */
+  readonly onStored?: (path: string) => void;
 }
 
 export interface ArchiveCounters {
@@ -293,6 +295,7 @@ export class Archiver {
       if (!stable) this.problems.push({ path, kind: 'changed', reason: 'the file kept changing while it was read; the snapshot holds the bytes that were read' });
       this.count(result.bytes);
       this.counters.readBytes += result.bytes;
+      this.mode.onStored?.(path);
       if (stable) this.rememberState(fileState(path, after, result.ids.map((h) => Buffer.from(h, 'hex'))));
       return { name, type: 'file', ...baseMeta(after), size: result.bytes, content: result.ids };
     }

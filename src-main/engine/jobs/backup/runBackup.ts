@@ -5,6 +5,7 @@ import type { Repository, Snapshot } from '../../repo/index.js';
 import { adoptOrphanPacks } from '../shared/adoptOrphanPacks.js';
 import { ProgressMeter, type ProgressListener } from '../shared/Progress.js';
 import { VERSION } from '../../version.js';
+import { auditedJob, FileListCollector } from '../../audit/index.js';
 import { Archiver, type FileProblem } from './Archiver.js';
 import { BlobSink } from './BlobSink.js';
 import { ChunkWorkerPool } from './ChunkWorkerPool.js';
@@ -57,8 +58,18 @@ export interface BackupResult {
   readonly carriedDirs: number;
 }
 
-/** One backup: sources → packs → index → snapshot (DESIGN.md §2). The snapshot is written last. */
+/** One backup, recorded in the audit log with the files it stored (sealed). */
 export async function runBackup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+  const stored = new FileListCollector();
+  return auditedJob(repo, 'backup', () => backup(repo, opts, stored), (r) => ({
+    fields: { snapshot: r.snapshotId, wroteSnapshot: r.wroteSnapshot, continuous: opts.continuous === true, files: r.snapshot.summary.files ?? 0,
+      bytes: r.snapshot.summary.bytes ?? 0, storedBytes: r.storedBytes, problems: r.problems.length },
+    files: stored,
+  }), () => stored);
+}
+
+/** One backup: sources → packs → index → snapshot (DESIGN.md §2). The snapshot is written last. */
+async function backup(repo: Repository, opts: BackupOptions, stored: FileListCollector): Promise<BackupResult> {
   const started = Date.now();
   const sources = normaliseSources(opts.paths);
   if (sources.length === 0) throw new HavreError('USAGE', { detail: 'no path to back up' });
@@ -87,7 +98,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   const pool = new ChunkWorkerPool(repo, data, opts.workers);
   const archiver = new Archiver(repo, pool, data, trees,
     { skip, maxFileBytes: opts.exclusions?.maxFileBytes ?? null, parentTree: parent?.tree ?? null, dirty,
-      ...(parent && opts.holdBack ? { holdBack: opts.holdBack } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+      ...(parent && opts.holdBack ? { holdBack: opts.holdBack } : {}), ...(opts.signal ? { signal: opts.signal } : {}), onStored: (p) => stored.add(p) },
     Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER));
   const scan = new AbortController();
   // A backup of a few changed paths has nothing worth an ETA: no second walk of everything.

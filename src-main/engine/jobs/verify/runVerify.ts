@@ -1,3 +1,4 @@
+import { auditedJob, FileListCollector } from '../../audit/index.js';
 import { randomInt } from 'node:crypto';
 import type { PackEntry } from '../../catalog/index.js';
 import { HavreError, isHavreError } from '../../errors/index.js';
@@ -49,6 +50,19 @@ function reasonOf(e: unknown): string {
  * with the files and snapshots it affects.
  */
 export async function runVerify(repo: Repository, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  return auditedJob(repo, 'verify', () => verify(repo, opts), (r) => {
+    const affected = new FileListCollector();
+    for (const a of r.affected) affected.add(a.path);
+    return {
+      fields: { ok: r.ok, readData: opts.readData === true, packs: r.packs, packsRead: r.packsRead, problems: r.problems.length,
+        damagedSnapshots: new Set(r.affected.map((a) => a.snapshot)).size },
+      files: affected,
+      ...(r.ok ? {} : { failed: 'INTEGRITY' }),
+    };
+  });
+}
+
+async function verify(repo: Repository, opts: VerifyOptions): Promise<VerifyResult> {
   const problems: VerifyProblem[] = [];
   const meter = new ProgressMeter('verify', opts.onProgress);
   const bad = new Map<string, string>(); // blob id → why it cannot be read

@@ -1,0 +1,7 @@
+export { AuditLog, LOCAL_RETENTION_DAYS } from './AuditLog.js';
+export { auditFile, type AuditEvent, type Checkpoint } from './AuditStore.js';
+export { deriveAuditKeys } from './auditKeys.js';
+export { FileListCollector, type SealedFileList } from './fileList.js';
+export { verifyChain, type BreakKind, type ChainBreak, type ChainReport } from './verifyChain.js';
+export { exportCsv, exportJsonl, verifyExport } from './exportLog.js';
+export { recordBestEffort, auditedJob } from './auditedJob.js';
