@@ -401,18 +401,41 @@ export function isChannel(value: unknown): value is Channel {
 // Events: engine → main → renderer, one way
 // ---------------------------------------------------------------------------------------------
 
+export const ALERT_KINDS = ['backup-failed', 'backup-overdue', 'restore-failed', 'verify-failed', 'virus-found', 'upload-failed', 'restore-test-failed'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * Something the user must be told even when the window is closed: an OS notification (issue 7).
+ * `id` is stable per condition (one notification per id: a repeat replaces it); the engine repeats
+ * an alert whose condition lasts (a backup overdue) at most once a day.
+ */
+export interface AlertEvent {
+  id: string;
+  kind: AlertKind;
+  severity: 'warning' | 'critical';
+  /** ISO 8601, UTC. */
+  time: string;
+  /** What happened and what to do, as the error messages: English and French. */
+  message: string;
+  messageFr: string;
+  /** The error code behind it, when there is one. */
+  code?: string;
+}
+
 export interface EngineEvents {
   'job:progress': JobProgress;
   'job:result': JobResult;
   'status:changed': EngineStatus;
   /** A new entry of the activity log (issue 6). */
   'activity:added': ActivityEvent;
+  /** An OS notification to show (issue 7). */
+  alert: AlertEvent;
 }
 
 export type EngineEventName = keyof EngineEvents;
 export type EngineEvent = { [E in EngineEventName]: { type: E; payload: EngineEvents[E] } }[EngineEventName];
 
-export const ENGINE_EVENTS = ['job:progress', 'job:result', 'status:changed', 'activity:added'] as const satisfies readonly EngineEventName[];
+export const ENGINE_EVENTS = ['job:progress', 'job:result', 'status:changed', 'activity:added', 'alert'] as const satisfies readonly EngineEventName[];
 
 /** What the main process tells the renderer about the engine process itself. */
 export interface EngineLifecycle {

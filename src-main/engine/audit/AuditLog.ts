@@ -13,6 +13,15 @@ import { verifyChain, type ChainReport } from './verifyChain.js';
 /** Default local retention (DECISIONS.md): the references ask for 6 months at least. */
 export const LOCAL_RETENTION_DAYS = 190;
 
+type AuditListener = (repoId: string, e: AuditEvent) => void;
+const listeners = new Set<AuditListener>();
+
+/** Told of every event this process records (the engine's alerts); returns the unsubscribe. */
+export function onAuditEvent(l: AuditListener): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
 function currentUser(): string {
   try {
     return userInfo().username;
@@ -57,7 +66,7 @@ export class AuditLog {
   record(type: string, fields: Record<string, unknown>, files?: FileListCollector): AuditEvent {
     const time = this.now().toISOString();
     const keys = this.keys;
-    return this.store.appendAfterHead((head) => {
+    const e = this.store.appendAfterHead((head) => {
       const seq = head.seq + 1;
       const sealed = files && keys && files.count > 0 ? { files: files.seal(keys, listAad(this.repoId, seq, time, type)) } : {};
       const count = files && !keys ? { fileCount: files.count } : {};
@@ -65,6 +74,25 @@ export class AuditLog {
       const [e] = chainEvents(head, [{ time, type, data }]);
       return { ...e!, mac: keys ? eventMac(keys.mac, this.repoId, e!.hash) : null };
     });
+    for (const l of listeners) {
+      try {
+        l(this.repoId, e);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+    return e;
+  }
+
+  /** When `job` last completed (job.done), in ms; null if never in the kept log. */
+  lastDone(job: string): number | null {
+    return this.store.lastOf('job.done', job);
+  }
+
+  /** When the log starts (its first kept event), in ms; null when empty. */
+  firstTime(): number | null {
+    const e = this.store.events().at(0);
+    return e ? Date.parse(e.time) : null;
   }
 
   head(): ChainHead {

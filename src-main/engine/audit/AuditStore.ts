@@ -98,6 +98,12 @@ export class AuditStore {
     return rows.map((r) => this.guard(() => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> })));
   }
 
+  /** Time (ms) of the newest event of `type` whose data.job is `job`. */
+  lastOf(type: string, job: string): number | null {
+    const r = this.db.prepare("SELECT time FROM events WHERE type = ? AND json_extract(data, '$.job') = ? ORDER BY id DESC LIMIT 1").get(type, job) as { time: string } | undefined;
+    return r ? Date.parse(r.time) : null;
+  }
+
   /** The last seq the appliance acknowledged (0 before any). */
   acked(): number {
     return Number(this.meta('acked') ?? 0);

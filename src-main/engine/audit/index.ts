@@ -1,4 +1,4 @@
-export { AuditLog, LOCAL_RETENTION_DAYS } from './AuditLog.js';
+export { AuditLog, LOCAL_RETENTION_DAYS, onAuditEvent } from './AuditLog.js';
 export { auditFile, type AuditEvent, type Checkpoint } from './AuditStore.js';
 export { deriveAuditKeys } from './auditKeys.js';
 export { FileListCollector, type SealedFileList } from './fileList.js';

@@ -1,5 +1,6 @@
+import { Alerter } from '../alerts/index.js';
 import { homedir, hostname } from 'node:os';
-import type { ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest,
+import type { AlertEvent, ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest,
   FailedFile, FilePreview, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobResult, JobSummary, PauseRequest, PreviewRequest, ProtectionStatus,
   RestoreRequest, SearchRequest, SearchResult, SessionOpenRequest, SessionOpenResult, SessionRef, Settings, SettingsView, SetupView, SnapshotLsRequest,
   SnapshotsRequest, SnapshotSummary, TreeEntry, VersionsRequest, VersionsResult } from '../../ipc/contract.js';
@@ -38,7 +39,12 @@ export interface EngineServiceOptions {
   readonly userHome?: string;
   /** Lower the process's CPU and I/O priority as the settings say (the app's engine and the daemon; not tests). */
   readonly managePriority?: boolean;
+  /** Wall clock in ms (tests inject days passing for the overdue-backup watchdog). */
+  readonly now?: () => number;
 }
+
+/** How often the watchdog looks for an overdue backup (alerts/). */
+const ALERT_CHECK_MS = 60 * 60 * 1000;
 
 /**
  * The engine behind the desktop app (the ipc contract's EngineApi) and `havre daemon`: the same jobs
@@ -61,6 +67,8 @@ export class EngineService implements EngineApi {
   /** Every upload goes through it; continuous protection sets its rate from the settings. */
   private readonly upload = Throttle.unlimited();
   private heartbeat: NodeJS.Timeout | null = null;
+  private alerter: Alerter | null = null;
+  private alertTimer: NodeJS.Timeout | null = null;
   /** The restore browser: this machine's repository held open for reading, and password sessions (issue 6). */
   private readonly browser: RestoreBrowser;
   private readonly activity = new ActivityLog();
@@ -83,7 +91,15 @@ export class EngineService implements EngineApi {
     await this.protector?.stop();
     this.protector = null;
     this.protectorRepo = repoId;
+    this.alerter?.close();
+    this.alerter = null;
     if (!repoId) return;
+    // Failures, viruses and overdue backups become OS notifications (the 'alert' event).
+    this.alerter = new Alerter({ home: this.home, repoId, emit: (a) => this.emit({ type: 'alert', payload: a }), ...(this.opts.now ? { now: this.opts.now } : {}) });
+    if (!this.alertTimer) {
+      this.alertTimer = setInterval(() => this.checkAlerts(), ALERT_CHECK_MS);
+      this.alertTimer.unref?.();
+    }
     const p = new Protector({
       home: this.home, repoId, upload: this.upload, managePriority: this.opts.managePriority ?? false,
       ...(this.opts.userHome !== undefined ? { userHome: this.opts.userHome } : {}),
@@ -346,9 +362,18 @@ export class EngineService implements EngineApi {
     return this.getSetup();
   }
 
+  /** The watchdog's check (hourly): a backup overdue is said, again daily, until one completes. */
+  checkAlerts(): AlertEvent | null {
+    return this.alerter?.check() ?? null;
+  }
+
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    if (this.alertTimer) clearInterval(this.alertTimer);
+    this.alertTimer = null;
+    this.alerter?.close();
+    this.alerter = null;
     await this.protector?.stop();
     this.protector = null;
     await this.running?.done;
@@ -431,7 +456,7 @@ function toIpcProgress(jobId: string, kind: JobKind, p: JobProgress): IpcProgres
  * OS keychain, and starts continuous protection when a repository is configured.
  */
 export async function createEngineService(opts: { home: string; credentials?: () => Promise<Credentials>; protect?: boolean; watcher?: () => ChangeSource;
-  userHome?: string; managePriority?: boolean; /** `havre daemon`: fail (DAEMON_RUNNING) rather than run without protecting. */ protectOrFail?: boolean }): Promise<EngineService> {
+  userHome?: string; managePriority?: boolean; now?: () => number; /** `havre daemon`: fail (DAEMON_RUNNING) rather than run without protecting. */ protectOrFail?: boolean }): Promise<EngineService> {
   const credentials = opts.credentials ?? (async (): Promise<Credentials> => {
     const { keychain, reason } = await openOsKeychainOrReason();
     return keychain ? { keychain } : { keychain: null, keychainUnavailableReason: reason ?? '' };
