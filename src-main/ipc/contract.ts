@@ -455,14 +455,15 @@ export interface NavigateRequest {
   screen: AppScreen;
 }
 
-export interface RendererEvents extends EngineEvents {
+/** What the page hears: the engine's events but 'alert', which the main process shows as an OS notification. */
+export interface RendererEvents extends Omit<EngineEvents, 'alert'> {
   'engine:lifecycle': EngineLifecycle;
   'app:navigate': NavigateRequest;
 }
 
 export type RendererEventName = keyof RendererEvents;
 
-export const RENDERER_EVENTS = [...ENGINE_EVENTS, 'engine:lifecycle', 'app:navigate'] as const satisfies readonly RendererEventName[];
+export const RENDERER_EVENTS = [...ENGINE_EVENTS.filter((e): e is Exclude<EngineEventName, 'alert'> => e !== 'alert'), 'engine:lifecycle', 'app:navigate'] as const satisfies readonly RendererEventName[];
 
 type MissingEvents = Exclude<RendererEventName, (typeof RENDERER_EVENTS)[number]>;
 const _allEventsListed: [MissingEvents] extends [never] ? true : MissingEvents = true;
