@@ -43,6 +43,20 @@ export interface EngineStatus {
   message?: string;
   /** Continuous protection, when this engine runs it (the app's engine, `havre daemon`). */
   protection?: ProtectionStatus;
+  /** The last scheduled restore test (issue 7): "last restore test: 2 days ago, 200 files, all identical". */
+  lastRestoreTest?: RestoreTestSummary;
+}
+
+/** A scheduled restore test's outcome: files sampled from the latest backup, restored to a temporary place and compared. */
+export interface RestoreTestSummary {
+  /** ISO 8601, UTC. */
+  time: string;
+  sampled: number;
+  /** Byte for byte identical to the file on disk, unchanged since that backup. */
+  identical: number;
+  /** Restored whole and authenticated; the file on disk changed since, so nothing to compare with. */
+  verified: number;
+  failed: number;
 }
 
 // ---- continuous protection (issue 5) ---------------------------------------------------------

@@ -1,3 +1,4 @@
+import { readMaintenanceState, runMaintenance, type MaintenanceRun } from '../maintenance/index.js';
 import { Alerter } from '../alerts/index.js';
 import { homedir, hostname } from 'node:os';
 import type { AlertEvent, ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest,
@@ -43,7 +44,7 @@ export interface EngineServiceOptions {
   readonly now?: () => number;
 }
 
-/** How often the watchdog looks for an overdue backup (alerts/). */
+/** How often the watchdog looks for an overdue backup (alerts/) and for due maintenance (maintenance/). */
 const ALERT_CHECK_MS = 60 * 60 * 1000;
 
 /**
@@ -69,6 +70,7 @@ export class EngineService implements EngineApi {
   private heartbeat: NodeJS.Timeout | null = null;
   private alerter: Alerter | null = null;
   private alertTimer: NodeJS.Timeout | null = null;
+  private maintaining = false;
   /** The restore browser: this machine's repository held open for reading, and password sessions (issue 6). */
   private readonly browser: RestoreBrowser;
   private readonly activity = new ActivityLog();
@@ -97,7 +99,10 @@ export class EngineService implements EngineApi {
     // Failures, viruses and overdue backups become OS notifications (the 'alert' event).
     this.alerter = new Alerter({ home: this.home, repoId, emit: (a) => this.emit({ type: 'alert', payload: a }), ...(this.opts.now ? { now: this.opts.now } : {}) });
     if (!this.alertTimer) {
-      this.alertTimer = setInterval(() => this.checkAlerts(), ALERT_CHECK_MS);
+      this.alertTimer = setInterval(() => {
+        this.checkAlerts();
+        void this.maintain().catch(() => undefined); // its failures are events, hence alerts
+      }, ALERT_CHECK_MS);
       this.alertTimer.unref?.();
     }
     const p = new Protector({
@@ -178,12 +183,14 @@ export class EngineService implements EngineApi {
       const { snapshot, lastError } = p.latest();
       const active = protection.activity === 'backing-up' || protection.activity === 'scanning' ? 'backing-up' : protection.activity === 'paused' ? 'paused' : null;
       const locked = lastError !== null && LOCKED_CODES.includes(lastError.code);
+      const test = (await readMaintenanceState(this.home, cfg.repo.repoId).catch(() => null))?.lastRestoreTest;
       return {
         state: job ?? active ?? (locked ? 'locked' : lastError ? 'error' : 'idle'),
         repo: repoLocation(cfg.repo),
         lastBackup: snapshot ? { snapshotId: snapshot.id, time: snapshot.time, files: snapshot.summary.files ?? 0, bytes: snapshot.summary.bytes ?? 0 } : null,
         ...(lastError ? { message: lastError.message } : {}),
         protection,
+        ...(test ? { lastRestoreTest: test } : {}),
       };
     }
     try {
@@ -360,6 +367,20 @@ export class EngineService implements EngineApi {
     await this.browser.closeLocal();
     await this.startProtection();
     return this.getSetup();
+  }
+
+  /**
+   * The scheduled verification and restore test, when due (hourly check): beside continuous
+   * protection, as a reader (no lock: backups go on meanwhile). Returns what ran.
+   */
+  async maintain(): Promise<MaintenanceRun | null> {
+    if (this.maintaining || !this.protectorRepo) return null;
+    this.maintaining = true;
+    try {
+      return await this.withRepo((repo) => runMaintenance(repo, { home: this.home, now: this.opts.now?.() ?? Date.now() }));
+    } finally {
+      this.maintaining = false;
+    }
   }
 
   /** The watchdog's check (hourly): a backup overdue is said, again daily, until one completes. */
