@@ -8,6 +8,7 @@ import { errnoCode } from '../errors/index.js';
 import { writeFileAtomic } from '../files/durable.js';
 import { runVerify, type VerifyResult } from '../jobs/index.js';
 import type { Repository } from '../repo/index.js';
+import { repairFromWorkstation, type RepairResult } from './repairFromWorkstation.js';
 import { runRestoreTest, type RestoreTestResult } from './restoreTest.js';
 import { afterVerify, dueTasks, NO_MAINTENANCE, READ_SLICES, type MaintenanceState } from './schedule.js';
 
@@ -33,6 +34,8 @@ async function writeState(home: string, repoId: string, s: MaintenanceState): Pr
 
 export interface MaintenanceRun {
   readonly verify: VerifyResult | null;
+  /** When the verification found damage: what the workstation could store again. */
+  readonly repair: RepairResult | null;
   readonly restoreTest: RestoreTestResult | null;
   readonly state: MaintenanceState;
 }
@@ -44,10 +47,12 @@ export async function runMaintenance(repo: Repository, opts: { home: string; now
   const due = dueTasks(state, now);
   let verify: VerifyResult | null = null;
   let restoreTest: RestoreTestResult | null = null;
+  let repair: RepairResult | null = null;
   if (due.verify) {
     verify = await runVerify(repo, { readDataSlices: { slices: due.verify, of: READ_SLICES } });
     state = afterVerify(state, due.verify, verify.ok, now);
     await writeState(opts.home, repoId, state);
+    if (!verify.ok) repair = await repairFromWorkstation(repo, verify);
   }
   if (due.restoreTest && repo.listSnapshots().length > 0) {
     restoreTest = await runRestoreTest(repo, { home: opts.home, ...(opts.sample !== undefined ? { sample: opts.sample } : {}) });
@@ -55,5 +60,5 @@ export async function runMaintenance(repo: Repository, opts: { home: string; now
       verified: restoreTest.verified, failed: restoreTest.failed.length } };
     await writeState(opts.home, repoId, state);
   }
-  return { verify, restoreTest, state };
+  return { verify, repair, restoreTest, state };
 }

@@ -237,8 +237,31 @@ export class Repository {
     try {
       return this.openBlob(idBuf, loc, sealed);
     } catch (e) {
-      return this.openElsewhere(loc, (s) => this.openBlob(idBuf, loc, s), e);
+      try {
+        return await this.openElsewhere(loc, (s) => this.openBlob(idBuf, loc, s), e);
+      } catch (failure) {
+        return this.readFromDuplicate(idBuf, loc.packId, failure);
+      }
     }
+  }
+
+  /**
+   * Every copy of this blob in this pack failed to authenticate: another pack holding it (a repair
+   * from the workstation, maintenance/repair.ts) becomes its primary location and is read.
+   */
+  private async readFromDuplicate(id: Buffer, failedPack: string, failure: unknown): Promise<Buffer> {
+    if (!isHavreError(failure, 'INTEGRITY')) throw failure;
+    for (const packId of this.catalog.duplicatePacks(id)) {
+      if (packId === failedPack || !this.catalog.preferLocation(id, packId)) continue;
+      const loc = this.findBlob(id);
+      try {
+        const sealed = await this.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
+        return this.openBlob(id, loc, sealed);
+      } catch {
+        // damaged too: the next copy
+      }
+    }
+    throw failure;
   }
 
   /**

@@ -84,33 +84,51 @@ describe('scheduled verification and restore test on a real repository', () => {
     expect(r.identical).toBe(r.sampled - 1);
   });
 
-  it('a flipped bit in a pack: the scheduled verification of its slice reports it (an alert), the restore test names the file', async () => {
-    const dataDir = join(f.repo, 'data');
-    const packs = readdirSync(dataDir, { recursive: true }).map(String).filter((p) => /[0-9a-f]{64}$/.test(p));
-    // The pack holding f0.bin (3 MiB of random bytes): the biggest of the first backup's packs is enough.
-    const victim = packs.map((p) => join(dataDir, p)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
-    const bytes = readFileSync(victim);
-    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
-    writeFileSync(victim, bytes);
-    const slice = packSlice(victim.slice(-64), READ_SLICES);
-    // Bring the schedule to that slice, as the days would.
-    const state = JSON.parse(readFileSync(maintenanceFile(f.home, await open(async (repo) => repo.config.repoId)), 'utf8')) as Record<string, unknown>;
-    writeFileSync(maintenanceFile(f.home, await open(async (repo) => repo.config.repoId)), JSON.stringify({ ...state, nextSlice: slice }));
-    now += DAY;
-    const r = await open((repo) => runMaintenance(repo, { home: f.home, now, sample: 1000 }));
-    expect(r.verify!.ok).toBe(false);
-    expect(r.verify!.problems.some((p) => p.kind === 'pack' || p.kind === 'blob')).toBe(true);
-    expect(r.verify!.affected.length).toBeGreaterThan(0);
-    const failed = await open(async (repo) => repo.audit!.events().filter((e) => e.type === 'job.failed'));
-    const verifyEvent = failed.find((e) => e.data.job === 'verify')!;
-    expect(verifyEvent.data).toMatchObject({ error: 'INTEGRITY' });
-    expect(alertFor(verifyEvent)).toMatchObject({ kind: 'verify-failed' });
-    // The weekly restore test meets it too.
+  it('a flipped bit in a pack: the restore test names it, the scheduled verification finds it and repairs it from the workstation', async () => {
+    // The first blob of big3.bin, damaged where it is stored.
+    const big = join(src, 'big3.bin');
+    const { packId, offset, id } = await open(async (repo) => {
+      const blob = repo.catalog.getFileState(big)!.content[0]!;
+      const loc = repo.findBlob(blob);
+      return { packId: loc.packId, offset: loc.offset, id: blob.toString('hex') };
+    });
+    const file = join(f.repo, 'data', ...readdirSync(join(f.repo, 'data'), { recursive: true }).map(String).filter((p) => p.endsWith(packId)).slice(0, 1));
+    const bytes = readFileSync(file);
+    bytes[offset + 100]! ^= 0x01;
+    writeFileSync(file, bytes);
+
+    // The restore test meets it: a failure, an alert.
     const t = await open((repo) => runRestoreTest(repo, { home: f.home, sample: 1000 }));
-    expect(t.failed.length).toBeGreaterThan(0);
+    expect(t.failed.map((x) => x.path)).toEqual([big]);
     const testEvent = (await open(async (repo) => repo.audit!.events())).filter((e) => e.type.startsWith('job.')).at(-1)!;
     expect(testEvent).toMatchObject({ type: 'job.failed', data: { job: 'restore-test', error: 'INTEGRITY' } });
     expect(alertFor(testEvent)).toMatchObject({ kind: 'restore-test-failed' });
+
+    // The scheduled verification of that pack's slice finds it, names the file, and repairs it.
+    const repoId = await open(async (repo) => repo.config.repoId);
+    const state = JSON.parse(readFileSync(maintenanceFile(f.home, repoId), 'utf8')) as Record<string, unknown>;
+    writeFileSync(maintenanceFile(f.home, repoId), JSON.stringify({ ...state, nextSlice: packSlice(packId, READ_SLICES) }));
+    now += 8 * DAY; // a restore test is due again too
+    const r = await open((repo) => runMaintenance(repo, { home: f.home, now, sample: 1000 }));
+    expect(r.verify!.ok).toBe(false);
+    // The pack's name is the hash of its bytes: the whole pack is reported, so every blob in it is repaired.
+    expect(r.verify!.problems).toEqual([expect.objectContaining({ kind: 'pack', object: packId })]);
+    expect(r.verify!.affected.map((a) => a.path)).toContain(big);
+    expect(r.repair).toMatchObject({ unrepaired: 0, filesRead: 1 });
+    expect(r.repair!.repaired).toBeGreaterThan(0);
+    // The restore test that follows finds every file whole again, big3.bin identical to the disk.
+    expect(r.restoreTest!.failed).toEqual([]);
+    expect(r.restoreTest!.identical).toBe(r.restoreTest!.sampled - 1); // f2.bin changed earlier: verified
+    const events = (await open(async (repo) => repo.audit!.events())).filter((e) => e.type.startsWith('job.'));
+    const verifyEvent = events.find((e) => e.type === 'job.failed' && e.data.job === 'verify')!;
+    expect(alertFor(verifyEvent)).toMatchObject({ kind: 'verify-failed' });
+    expect(events.find((e) => e.data.job === 'repair-from-workstation')).toMatchObject({ type: 'job.done', data: { repaired: r.repair!.repaired, unrepaired: 0 } });
+
+    // A fresh catalog (another machine, or after repair catalog) reads the repaired copy by itself.
+    const freshHome = join(f.dir, 'fresh-home');
+    const restored = await FsStore.open(f.repo).then((s) => withRepository(s, { home: freshHome, credentials: { password: f.password } }, (repo) => repo.readBlob(id)));
+    const original = readFileSync(big);
+    expect(original.subarray(0, restored.length).equals(restored)).toBe(true);
   });
 
   it('a damaged schedule file means everything is due again, not a crash', async () => {
