@@ -5,3 +5,4 @@ export { FileListCollector, type SealedFileList } from './fileList.js';
 export { verifyChain, type BreakKind, type ChainBreak, type ChainReport } from './verifyChain.js';
 export { exportCsv, exportJsonl, verifyExport } from './exportLog.js';
 export { recordBestEffort, auditedJob } from './auditedJob.js';
+export { recordForHome } from './recordForHome.js';

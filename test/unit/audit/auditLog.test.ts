@@ -255,3 +255,19 @@ describe('the audit log (invariant 5)', () => {
     log.close();
   });
 });
+
+describe('settings changes', () => {
+  it('are logged with the keys that changed, never the values, in the configured repository’s log', async () => {
+    const { writeHomeConfig } = await import('../../../src-main/engine/home/homeConfig.js');
+    const { updateSettings, resetSettings } = await import('../../../src-main/engine/settings/index.js');
+    await writeHomeConfig(home, { version: 1, repo: { path: join(home, 'repo'), repoId: REPO } });
+    await updateSettings(home, { folders: [join(home, 'Secret Projects')], scanIntervalMinutes: 30 }, home);
+    await resetSettings(home, ['scanIntervalMinutes'], home);
+    const log = AuditLog.open(home, REPO, kLog);
+    const ev = log.events();
+    expect(ev.map((e) => [e.type, e.data.keys])).toEqual([['settings.changed', ['folders', 'scanIntervalMinutes']], ['settings.reset', ['scanIntervalMinutes']]]);
+    expect(JSON.stringify(ev)).not.toContain('Secret Projects');
+    expect(log.verify()).toMatchObject({ ok: true, unauthenticated: 2 });
+    log.close();
+  });
+});
