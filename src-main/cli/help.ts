@@ -15,6 +15,7 @@ Commands:
          --keep-monthly N --keep-yearly N --keep-within 30d --keep-tag T [--prune] [--dry-run]
   log [--since DATE|7d] [--verify [--file EXPORT]] [--export jsonl|csv] [-o FILE]
                                        the audit log: list, check its chain and MACs, export it
+                                       (IT: log --verify --file F --as admin --machine ID)
   prune [--dry-run]                    delete data no snapshot uses
   repair catalog                       rebuild the local catalog from the repository
   status                               what is configured, the last backup, what waits to be sent

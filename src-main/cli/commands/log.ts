@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { exportCsv, exportJsonl, verifyExport, type AuditEvent, type BreakKind, type ChainReport } from '../../engine/audit/index.js';
 import { deriveAuditKeys } from '../../engine/audit/auditKeys.js';
 import { HavreError } from '../../engine/errors/index.js';
-import { parseCommand } from '../args.js';
+import { parseCommand, SESSION_OPTIONS } from '../args.js';
 import { CliContext } from '../context.js';
 import type { Output } from '../output.js';
 
@@ -55,7 +55,9 @@ function eventLine(e: AuditEvent, files: string[]): string {
 }
 
 export async function logCommand(argv: string[]): Promise<number> {
+  // --as admin (SESSION_OPTIONS): IT checks a machine's export with the admin key, from any computer.
   const { values } = parseCommand(argv, {
+    ...SESSION_OPTIONS,
     verify: { type: 'boolean', default: false },
     export: { type: 'string' },
     output: { type: 'string', short: 'o' },
