@@ -26,7 +26,7 @@ export function haveClamd(): boolean {
   return spawnSync('sh', ['-c', 'command -v clamd && command -v sigtool'], { stdio: 'ignore' }).status === 0;
 }
 
-export async function startClamd(): Promise<TestClamd> {
+export async function startClamd(opts: { streamMaxLength?: string } = {}): Promise<TestClamd> {
   const dir = mkdtempSync(join(tmpdir(), 'havre-clamd-'));
   mkdirSync(join(dir, 'db'));
   const eicar = join(dir, 'eicar.com');
@@ -37,7 +37,7 @@ export async function startClamd(): Promise<TestClamd> {
   rmSync(eicar);
   const socket = join(dir, 'clamd.sock');
   writeFileSync(join(dir, 'clamd.conf'), [`LocalSocket ${socket}`, 'Foreground yes', `DatabaseDirectory ${join(dir, 'db')}`,
-    `PidFile ${join(dir, 'clamd.pid')}`, `LogFile ${join(dir, 'clamd.log')}`, 'StreamMaxLength 64M', 'SelfCheck 0', ''].join('\n'));
+    `PidFile ${join(dir, 'clamd.pid')}`, `LogFile ${join(dir, 'clamd.log')}`, `StreamMaxLength ${opts.streamMaxLength ?? '64M'}`, 'SelfCheck 0', ''].join('\n'));
   const child: ChildProcess = spawn('clamd', ['-c', join(dir, 'clamd.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

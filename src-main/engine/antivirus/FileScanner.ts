@@ -47,6 +47,8 @@ export async function readAntivirusConfig(home: string): Promise<AntivirusConfig
 export class FileScanner {
   /** Files stored without a verdict (policy `continue`), and why the scanner could not be used. */
   unscanned = 0;
+  /** Files larger than clamd scans (its StreamMaxLength): stored unscanned whatever the policy, as clamscan skips them. */
+  tooLarge = 0;
   failure: string | null = null;
   /** Signature names met in this run (not file names: those go sealed in the audit event). */
   readonly signatures = new Set<string>();
@@ -70,6 +72,7 @@ export class FileScanner {
       const v = await scanStream({ socket: this.config.socket, timeoutMs: (this.config.timeoutSeconds ?? 60) * 1000 },
         createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
       if (v.infected) this.signatures.add(v.signature);
+      else if (v.tooLarge) this.tooLarge++;
       return v;
     } catch (e) {
       if (!(e instanceof ScannerFailure)) {

@@ -4,7 +4,8 @@
 // timeout) is a ScannerFailure, never a verdict. Chunks are at most 1 MiB, as clamd expects.
 import { createConnection, type Socket } from 'node:net';
 
-export type Verdict = { readonly infected: false } | { readonly infected: true; readonly signature: string };
+/** `tooLarge`: clamd would not scan that much (its StreamMaxLength, 25 MB by default): no verdict. */
+export type Verdict = { readonly infected: false; readonly tooLarge?: true } | { readonly infected: true; readonly signature: string };
 
 /** clamd could not give a verdict (down, crashed, refused, answered something else). */
 export class ScannerFailure extends Error {
@@ -35,6 +36,7 @@ export function parseReply(reply: string): Verdict {
   if (reply === 'stream: OK') return { infected: false };
   const found = /^stream: (.+) FOUND$/.exec(reply);
   if (found && SIGNATURE.test(found[1]!)) return { infected: true, signature: found[1]! };
+  if (reply === 'INSTREAM size limit exceeded. ERROR') return { infected: false, tooLarge: true };
   if (/ ERROR$/.test(reply)) throw new ScannerFailure(`clamd refused the scan: ${reply.slice(0, 200).replace(/[^\x20-\x7e]/g, '?')}`);
   throw new ScannerFailure(`clamd answered something unexpected: ${JSON.stringify(reply.slice(0, 80))}`);
 }

@@ -48,6 +48,15 @@ describe.skipIf(!haveClamd())('clamd INSTREAM', () => {
     expect(await scanStream({ socket: clamd.socket }, chunks(EICAR.subarray(0, 10), EICAR.subarray(10)))).toEqual({ infected: true, signature: EICAR_SIGNATURE });
   });
 
+  it('a stream over clamd\'s StreamMaxLength gets no verdict and is said too large, not a scanner failure', async () => {
+    const small = await startClamd({ streamMaxLength: '1M' });
+    try {
+      expect(await scanStream({ socket: small.socket }, chunks(randomBytes(3 * 1024 * 1024)))).toEqual({ infected: false, tooLarge: true });
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('clamd killed in the middle of a stream: a clear failure, not a verdict', async () => {
     const victim = await startClamd();
     let release!: () => void;
@@ -81,7 +90,7 @@ describe('clamd answers that are not verdicts', () => {
   it('garbage, an ERROR line, an overlong reply, a close before answering', async () => {
     const cases: [(s: Socket) => void, RegExp][] = [
       [(s) => s.end('HELLO WORLD\0'), /unexpected/],
-      [(s) => s.end('INSTREAM size limit exceeded. ERROR\0'), /refused the scan/],
+      [(s) => s.end('Something went wrong. ERROR\0'), /refused the scan/],
       [(s) => s.end('x'.repeat(10_000)), /overlong/],
       [(s) => s.destroy(), /closed the connection/],
       [(s) => s.end('stream: Evil\u0001Name FOUND\0'), /unexpected/],
@@ -96,6 +105,8 @@ describe('clamd answers that are not verdicts', () => {
   it('parses only the two verdicts clamd gives', () => {
     expect(parseReply('stream: OK')).toEqual({ infected: false });
     expect(parseReply('stream: Win.Test.EICAR_HDB-1 FOUND')).toEqual({ infected: true, signature: 'Win.Test.EICAR_HDB-1' });
+    // Over clamd's StreamMaxLength: no verdict, not a scanner failure (the file is stored unscanned and counted).
+    expect(parseReply('INSTREAM size limit exceeded. ERROR')).toEqual({ infected: false, tooLarge: true });
     for (const bad of ['', 'OK', 'stream: FOUND', 'stream:  FOUND', 'PONG', 'stream: OK extra']) expect(() => parseReply(bad)).toThrow(ScannerFailure);
   });
 });

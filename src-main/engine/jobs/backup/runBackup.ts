@@ -74,7 +74,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   }, (r) => ({
     fields: { snapshot: r.snapshotId, wroteSnapshot: r.wroteSnapshot, continuous: opts.continuous === true, files: r.snapshot.summary.files ?? 0,
       bytes: r.snapshot.summary.bytes ?? 0, storedBytes: r.storedBytes, problems: r.problems.length,
-      ...(scanner ? { scanned: true, unscanned: scanner.unscanned, ...(scanner.failure !== null ? { scannerFailure: scanner.failure } : {}) } : {}) },
+      ...(scanner ? { scanned: true, unscanned: scanner.unscanned, tooLargeToScan: scanner.tooLarge, ...(scanner.failure !== null ? { scannerFailure: scanner.failure } : {}) } : {}) },
     files: stored,
   }), () => stored);
 }
