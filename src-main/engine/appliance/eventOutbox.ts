@@ -61,6 +61,10 @@ export async function pushEvents(home: string, ref: Ref, client: ApplianceClient
   try {
     // The anchor is re-sent with the next batch and counted as a duplicate: harmless, and it lets a
     // fresh appliance database (restored from an older backup) see where the chain stands.
+    // A local head behind what the appliance acknowledged: the newest events were removed here
+    // (or the log replaced). Everything kept is sent again: what the appliance has counts as
+    // duplicates, and the first event that differs from its copy is a CHAIN_BREAK for IT.
+    if (log.head().seq < log.acked()) log.setAcked(0);
     const events = log.events(log.acked() - 1).map(wire);
     if (events.length === 0 || (events.length === 1 && events[0]!.seq === log.acked())) return { sent: 0, chainOk: true };
     let chainOk = true;

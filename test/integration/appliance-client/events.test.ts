@@ -116,4 +116,18 @@ describe('audit events from the machine to its appliance', () => {
     expect(eventHash(ev[0]!)).not.toBe(ev[0]!.hash);
     expect(appl.app!.alerts.list().some((a) => a.type === 'CHAIN_BREAK' && a.machineId === ref.machineId)).toBe(true);
   });
+
+  it('the newest events deleted here after they were sent (truncation): the next event is a break the appliance flags', async () => {
+    for (const a of appl.app!.alerts.list()) if (a.type === 'CHAIN_BREAK') appl.app!.alerts.close(a.id);
+    const before = local().at(-1)!.seq;
+    expect(acked()).toBe(before);
+    const db = new Database(auditFile(home, ref.repoId));
+    db.prepare('DELETE FROM events WHERE seq >= ?').run(before - 1); // the two newest, both acknowledged
+    db.close();
+    await backup();
+    const replaced = stored().filter((e) => e.seq === before - 1);
+    expect(replaced).toHaveLength(2); // the appliance keeps both: what it had, and what came instead
+    expect(replaced.some((e) => !e.chainOk)).toBe(true);
+    expect(appl.app!.alerts.list().some((a) => a.type === 'CHAIN_BREAK' && a.machineId === ref.machineId && a.open)).toBe(true);
+  });
 });
