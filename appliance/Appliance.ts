@@ -7,6 +7,7 @@
 //                         events, alerts, the appliance's log
 // <data>/tls/             ca.pem, ca.key (0600), server.pem, server.key (0600)
 // <data>/objects/         <machineId>/<kind>/<xx>/<name>, and .tmp/ for uploads in progress
+import { checkNoBackup, summaryIfDue } from './reports/backupWatch.js';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { InfoResponse } from '../src-main/engine/appliance/protocol.js';
@@ -17,7 +18,7 @@ import type { AlertSink } from './alerts/AlertSink.js';
 import { sinksFromConfig } from './alerts/sinks.js';
 import { CertificateAuthority } from './ca/CertificateAuthority.js';
 import { iso, systemClock, type Clock } from './clock.js';
-import { CONFIG_FILE, loadConfig, newConfig, saveConfig, type ApplianceConfig } from './config/config.js';
+import { CONFIG_FILE, DEFAULT_EVENT_RETENTION_DAYS, DEFAULT_SUMMARY_HOURS, loadConfig, newConfig, saveConfig, type ApplianceConfig } from './config/config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { Accounts } from './domain/Accounts.js';
 import { ApplianceLog } from './domain/ApplianceLog.js';
@@ -75,6 +76,10 @@ export interface TickReport {
   readonly tempFilesRemoved: number;
   readonly alertsDelivered: number;
   readonly alertsFailed: number;
+  /** Machines that report but completed no backup within their allowed silence (NO_BACKUP raised). */
+  readonly machinesWithoutBackup: number;
+  readonly eventsPruned: number;
+  readonly summarySent: boolean;
 }
 
 export class Appliance {
@@ -230,11 +235,15 @@ export class Appliance {
   private async runTick(): Promise<TickReport> {
     const deletionsApplied = await this.deletions.applyDue();
     const silentMachines = this.machines.checkSilence();
+    const machinesWithoutBackup = checkNoBackup(this.db, this.clock, this.alerts);
+    const eventsPruned = this.events.prune(this.clock.now() - (this.config.eventRetentionDays ?? DEFAULT_EVENT_RETENTION_DAYS) * 86_400_000);
+    const summarySent = summaryIfDue(this.db, this.clock, this.alerts, this.config.summaryHours ?? DEFAULT_SUMMARY_HOURS);
     const sessionsExpired = this.sessions.expire();
     const lockoutsEnded = this.accounts.expireLockouts();
     const tempFilesRemoved = await this.vault.cleanup(STALE_TEMP_MS);
     const delivery = await this.alerts.deliverPending();
-    return { deletionsApplied, silentMachines, sessionsExpired, lockoutsEnded, tempFilesRemoved, alertsDelivered: delivery.delivered, alertsFailed: delivery.failed };
+    return { deletionsApplied, silentMachines, sessionsExpired, lockoutsEnded, tempFilesRemoved, alertsDelivered: delivery.delivered, alertsFailed: delivery.failed,
+      machinesWithoutBackup, eventsPruned, summarySent };
   }
 
   /** Stops listeners, waits for a running tick, closes the database. */

@@ -8,7 +8,8 @@ import type { Clock } from '../clock.js';
 import { iso } from '../clock.js';
 import type { AlertMessage, AlertSink } from './AlertSink.js';
 
-export type AlertType = 'QUOTA_EXCEEDED' | 'MACHINE_SILENT' | 'CHAIN_BREAK' | 'LOCKOUT' | 'UNLOCKED' | 'STORAGE_FULL';
+export type AlertType = 'QUOTA_EXCEEDED' | 'MACHINE_SILENT' | 'CHAIN_BREAK' | 'LOCKOUT' | 'UNLOCKED' | 'STORAGE_FULL'
+  | 'NO_BACKUP' | 'JOB_FAILED' | 'VERIFY_FAILED' | 'VIRUS_FOUND' | 'SUMMARY';
 export type Delivery = 'pending' | 'delivered' | 'none';
 /**
  * condition: at most one open per (type, machine), closed when the condition ends;
@@ -88,6 +89,12 @@ export class Alerts {
   /** Closes the open alerts of this type for this machine (the condition ended); false if none. */
   resolve(type: AlertType, machineId: string | null): boolean {
     return this.db.prepare('UPDATE alerts SET open = 0, closed_at = ? WHERE open = 1 AND type = ? AND machine_id IS ?').run(this.clock.now(), type, machineId).changes > 0;
+  }
+
+  /** When the newest alert of this type was raised (ms), or null. */
+  lastTime(type: AlertType): number | null {
+    const r = this.db.prepare('SELECT MAX(time) AS t FROM alerts WHERE type = ?').get(type) as { t: number | null };
+    return r.t;
   }
 
   isOpen(type: AlertType, machineId: string | null): boolean {

@@ -48,7 +48,14 @@ export interface ApplianceConfig {
   readonly defaultMaxSilenceHours: number;
   readonly tokenTtlHours: number;
   readonly alerts?: AlertsConfig;
+  /** Audit events are kept this long (days; default 400: the references ask for a year at least). */
+  readonly eventRetentionDays?: number;
+  /** The summary for IT through the alert sinks, every this many hours (default 24; 168: weekly; 0: none). */
+  readonly summaryHours?: number;
 }
+
+export const DEFAULT_EVENT_RETENTION_DAYS = 400;
+export const DEFAULT_SUMMARY_HOURS = 24;
 
 const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
@@ -144,7 +151,8 @@ function parseAlerts(v: unknown): AlertsConfig {
 
 /** Validates a parsed appliance.json; throws ProtocolViolation with the member at fault. */
 export function parseConfig(v: unknown): ApplianceConfig {
-  const o = object(v, 'config', ['version', 'applianceId', 'listen', 'names', 'maxObjectBytes', 'defaultQuotaBytes', 'defaultMaxSilenceHours', 'tokenTtlHours'], ['alerts']);
+  const o = object(v, 'config', ['version', 'applianceId', 'listen', 'names', 'maxObjectBytes', 'defaultQuotaBytes', 'defaultMaxSilenceHours', 'tokenTtlHours'],
+    ['alerts', 'eventRetentionDays', 'summaryHours']);
   // (the value is named only when it is a number: JSON.stringify of a hostile value may overflow)
   if (o.version !== 1) fail(`config.version ${typeof o.version === 'number' ? o.version : `(a ${typeof o.version})`} is not supported (this appliance reads version 1)`);
   const listen = object(o.listen, 'config.listen', ['host', 'port']);
@@ -159,6 +167,8 @@ export function parseConfig(v: unknown): ApplianceConfig {
     defaultMaxSilenceHours: positive(o.defaultMaxSilenceHours, 'config.defaultMaxSilenceHours', 24 * 366),
     tokenTtlHours: positive(o.tokenTtlHours, 'config.tokenTtlHours', 24 * 366),
     ...(o.alerts !== undefined ? { alerts: parseAlerts(o.alerts) } : {}),
+    ...(o.eventRetentionDays !== undefined ? { eventRetentionDays: int(o.eventRetentionDays, 'config.eventRetentionDays', 365, 100 * 365) } : {}),
+    ...(o.summaryHours !== undefined ? { summaryHours: int(o.summaryHours, 'config.summaryHours', 0, 24 * 366) } : {}),
   };
   return cfg;
 }

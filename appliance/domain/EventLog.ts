@@ -70,6 +70,7 @@ export class EventLog {
         insert.run(m.id, e.seq, e.time, e.type, JSON.stringify(e.data), e.prev, e.hash, why ? 0 : 1, now);
         head = { seq: e.seq, hash: e.hash };
         accepted++;
+        this.reportOn(m, e);
       }
       if (accepted > 0) this.db.prepare('UPDATE machines SET event_seq = ?, event_hash = ? WHERE id = ?').run(head.seq, head.hash, m.id);
       if (breaks.length > 0) {
@@ -78,6 +79,32 @@ export class EventLog {
       }
       return { accepted, duplicates, chainOk: breaks.length === 0, head };
     }).immediate();
+  }
+
+  /**
+   * The error reports IT receives (issue 7): a failed job is a condition (one open per machine,
+   * closed by the next completed backup, so continuous protection's retries do not flood the
+   * sinks); a verification that found damage and a virus are incidents, each its own alert.
+   */
+  private reportOn(m: MachineRecord, e: ChainedEvent): void {
+    const d = e.data;
+    const job = typeof d.job === 'string' ? d.job : '';
+    const error = typeof d.error === 'string' ? d.error : 'unknown error';
+    if (e.type === 'virus.found') {
+      const sigs = Array.isArray(d.signatures) ? d.signatures.filter((s) => typeof s === 'string').slice(0, 10).join(', ') : '';
+      this.alerts.raise('VIRUS_FOUND', m.id, `${machineLabel(m)}: the antivirus found ${typeof d.count === 'number' ? d.count : 'some'} infected file(s) (${sigs}); they were not backed up.`, 'incident');
+    } else if (e.type === 'job.failed' && (job === 'verify' || job === 'restore-test')) {
+      this.alerts.raise('VERIFY_FAILED', m.id, `${machineLabel(m)}: ${job === 'verify' ? 'the verification of its backups' : 'the automatic restore test'} failed (${error}) at ${e.time}.`, 'incident');
+    } else if (e.type === 'job.failed' && error !== 'JOB_CANCELLED') {
+      this.alerts.raise('JOB_FAILED', m.id, `${machineLabel(m)}: ${job || 'a job'} failed (${error}) at ${e.time}.`, 'condition');
+    } else if (e.type === 'job.done' && job === 'backup') {
+      this.alerts.resolve('JOB_FAILED', m.id);
+    }
+  }
+
+  /** Drops events received before `before` (ms): retention (the chain head stays in `machines`). */
+  prune(before: number): number {
+    return this.db.prepare('DELETE FROM events WHERE received < ?').run(before).changes;
   }
 
   /** Newest first. */

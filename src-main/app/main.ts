@@ -254,6 +254,9 @@ function onEngineEvent(event: EngineEvent): void {
     case 'activity:added':
       sendToRenderer('activity:added', event.payload);
       return;
+    case 'alert':
+      notify(notifier.onAlert(event.payload));
+      return;
   }
 }
 

@@ -3,7 +3,7 @@
 // successes the user asked to see — the jobs they started themselves ("Back up now", a restore).
 // Pure decisions; main.ts shows them with Electron's Notification.
 
-import type { EngineLifecycle, JobResult } from '../ipc/contract.js';
+import type { AlertEvent, EngineLifecycle, JobResult } from '../ipc/contract.js';
 import { fill, MAIN_STRINGS, type Lang } from './strings.js';
 
 export interface Notice {
@@ -42,6 +42,15 @@ export class Notifier {
       this.lastBackgroundFailure = code;
     }
     return { title: 'Havre', body: fill(r.kind === 'backup' ? t.backupFailed : t.restoreFailed, { message }) };
+  }
+
+  /**
+   * The engine's alerts (issue 7): a virus, a backup overdue, damage found, a copy that failed.
+   * Failed backups and restores are already told from their results (onResult), so not twice.
+   */
+  onAlert(a: AlertEvent): Notice | null {
+    if (a.kind === 'backup-failed' || a.kind === 'restore-failed') return null;
+    return { title: 'Havre', body: this.lang() === 'fr' ? a.messageFr : a.message };
   }
 
   onLifecycle(l: EngineLifecycle): Notice | null {

@@ -13,6 +13,9 @@ Commands:
   verify [--read-data | --read-data-subset N%]
   forget --keep-last N --keep-hourly N --keep-daily N --keep-weekly N
          --keep-monthly N --keep-yearly N --keep-within 30d --keep-tag T [--prune] [--dry-run]
+  log [--since DATE|7d] [--verify [--file EXPORT]] [--export jsonl|csv] [-o FILE]
+                                       the audit log: list, check its chain and MACs, export it
+                                       (IT: log --verify --file F --as admin --machine ID)
   prune [--dry-run]                    delete data no snapshot uses
   repair catalog                       rebuild the local catalog from the repository
   status                               what is configured, the last backup, what waits to be sent

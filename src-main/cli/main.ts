@@ -14,6 +14,7 @@ import { snapshotsCommand } from './commands/snapshots.js';
 import { statusCommand } from './commands/status.js';
 import { targetCommand } from './commands/target.js';
 import { verifyCommand } from './commands/verify.js';
+import { logCommand } from './commands/log.js';
 import { HELP } from './help.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   ls: lsCommand,
   restore: restoreCommand,
   verify: verifyCommand,
+  log: logCommand,
   forget: forgetCommand,
   prune: pruneCommand,
   repair: repairCommand,

@@ -43,6 +43,20 @@ export interface EngineStatus {
   message?: string;
   /** Continuous protection, when this engine runs it (the app's engine, `havre daemon`). */
   protection?: ProtectionStatus;
+  /** The last scheduled restore test (issue 7): "last restore test: 2 days ago, 200 files, all identical". */
+  lastRestoreTest?: RestoreTestSummary;
+}
+
+/** A scheduled restore test's outcome: files sampled from the latest backup, restored to a temporary place and compared. */
+export interface RestoreTestSummary {
+  /** ISO 8601, UTC. */
+  time: string;
+  sampled: number;
+  /** Byte for byte identical to the file on disk, unchanged since that backup. */
+  identical: number;
+  /** Restored whole and authenticated; the file on disk changed since, so nothing to compare with. */
+  verified: number;
+  failed: number;
 }
 
 // ---- continuous protection (issue 5) ---------------------------------------------------------
@@ -401,18 +415,41 @@ export function isChannel(value: unknown): value is Channel {
 // Events: engine → main → renderer, one way
 // ---------------------------------------------------------------------------------------------
 
+export const ALERT_KINDS = ['backup-failed', 'backup-overdue', 'restore-failed', 'verify-failed', 'virus-found', 'upload-failed', 'restore-test-failed'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * Something the user must be told even when the window is closed: an OS notification (issue 7).
+ * `id` is stable per condition (one notification per id: a repeat replaces it); the engine repeats
+ * an alert whose condition lasts (a backup overdue) at most once a day.
+ */
+export interface AlertEvent {
+  id: string;
+  kind: AlertKind;
+  severity: 'warning' | 'critical';
+  /** ISO 8601, UTC. */
+  time: string;
+  /** What happened and what to do, as the error messages: English and French. */
+  message: string;
+  messageFr: string;
+  /** The error code behind it, when there is one. */
+  code?: string;
+}
+
 export interface EngineEvents {
   'job:progress': JobProgress;
   'job:result': JobResult;
   'status:changed': EngineStatus;
   /** A new entry of the activity log (issue 6). */
   'activity:added': ActivityEvent;
+  /** An OS notification to show (issue 7). */
+  alert: AlertEvent;
 }
 
 export type EngineEventName = keyof EngineEvents;
 export type EngineEvent = { [E in EngineEventName]: { type: E; payload: EngineEvents[E] } }[EngineEventName];
 
-export const ENGINE_EVENTS = ['job:progress', 'job:result', 'status:changed', 'activity:added'] as const satisfies readonly EngineEventName[];
+export const ENGINE_EVENTS = ['job:progress', 'job:result', 'status:changed', 'activity:added', 'alert'] as const satisfies readonly EngineEventName[];
 
 /** What the main process tells the renderer about the engine process itself. */
 export interface EngineLifecycle {
@@ -432,14 +469,15 @@ export interface NavigateRequest {
   screen: AppScreen;
 }
 
-export interface RendererEvents extends EngineEvents {
+/** What the page hears: the engine's events but 'alert', which the main process shows as an OS notification. */
+export interface RendererEvents extends Omit<EngineEvents, 'alert'> {
   'engine:lifecycle': EngineLifecycle;
   'app:navigate': NavigateRequest;
 }
 
 export type RendererEventName = keyof RendererEvents;
 
-export const RENDERER_EVENTS = [...ENGINE_EVENTS, 'engine:lifecycle', 'app:navigate'] as const satisfies readonly RendererEventName[];
+export const RENDERER_EVENTS = [...ENGINE_EVENTS.filter((e): e is Exclude<EngineEventName, 'alert'> => e !== 'alert'), 'engine:lifecycle', 'app:navigate'] as const satisfies readonly RendererEventName[];
 
 type MissingEvents = Exclude<RendererEventName, (typeof RENDERER_EVENTS)[number]>;
 const _allEventsListed: [MissingEvents] extends [never] ? true : MissingEvents = true;

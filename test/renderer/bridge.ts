@@ -145,7 +145,10 @@ export interface BridgeTarget {
 export function directTarget(engine: EngineApi): BridgeTarget {
   return {
     request: (channel, payload) => dispatchRequest(engine, channel, payload, { mapError: mapEngineError }),
-    subscribe: (listener) => engine.subscribe((event) => listener(event.type, event.payload)),
+    // 'alert' is the main process's (an OS notification), not the page's.
+    subscribe: (listener) => engine.subscribe((event) => {
+      if (event.type !== 'alert') listener(event.type, event.payload);
+    }),
   };
 }
 

@@ -44,7 +44,9 @@ export function superviseEngine(env: { home: string; userHome: string; password:
         kill: () => child.kill(),
       };
     },
-    onEvent: (event) => send(event.type, event.payload),
+    onEvent: (event) => {
+      if (event.type !== 'alert') send(event.type, event.payload); // the main process's, not the page's
+    },
     onLifecycle: (l) => {
       lifecycles.push(l);
       send('engine:lifecycle', l);

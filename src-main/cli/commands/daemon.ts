@@ -34,6 +34,8 @@ export async function daemonCommand(argv: string[]): Promise<number> {
       } else {
         log({ event: 'backup-failed', jobId: r.jobId, error: r.error }, `${ctx.out.t('backup failed', 'échec de la sauvegarde')}: ${ctx.out.t(r.error?.message ?? '', r.error?.messageFr ?? '')}`);
       }
+    } else if (e.type === 'alert') {
+      log({ event: 'alert', alert: e.payload }, `${ctx.out.t('ALERT', 'ALERTE')}: ${ctx.out.t(e.payload.message, e.payload.messageFr)}`);
     } else if (e.type === 'status:changed' && e.payload.protection) {
       const p = e.payload.protection;
       const state = `${p.mode}/${p.activity}/${p.pendingFiles}/${p.failedFiles}/${p.pause?.reason ?? ''}`;

@@ -2,6 +2,7 @@
 // with its repository on the appliance. Everything that can fail without the appliance's help is
 // checked before the token is sent, since sending it uses it up: the token's form, the home
 // config, the keychain, the names, the appliance's identity.
+import { AuditLog, recordBestEffort } from '../audit/index.js';
 import { randomBytes } from 'node:crypto';
 import { createEscrow, deriveRepoKeys, sealPosteKey, unlockAsMachine, wipe, wipeRepoKeys } from '../crypto/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
@@ -118,6 +119,10 @@ export async function enrollMachine(opts: EnrollOptions): Promise<EnrollResult> 
     let configBytes: Buffer;
     try {
       configBytes = encodeRepoConfig(createRepoConfig(repoId, keys.config));
+      // The first event of the machine's audit chain (sent with its first job).
+      const log = AuditLog.open(opts.home, repoId, keys.log);
+      recordBestEffort(log, 'enroll', { applianceId: res.applianceId, machineId: res.machineId, user, host });
+      log.close();
     } finally {
       wipeRepoKeys(keys);
     }

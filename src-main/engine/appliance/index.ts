@@ -9,5 +9,5 @@ export { openMachineTarget, openSessionTarget, resolvePinnedCa, type MachineTarg
 export { caFile, certFile, spoolDir, posteAccount, tlsAccount, readMachineInfo, type MachineInfo } from './localFiles.js';
 export { heartbeatIfDue, machineStatus, type MachineStatus } from './heartbeat.js';
 export { withMachineRepository, type MachineRunHooks } from './withMachineRepository.js';
-export { eventsFile, recordEvent, pushEvents } from './eventOutbox.js';
+export { eventsFile, migrateOutbox, pushEvents } from './eventOutbox.js';
 export { defaultSessionUser, sessionMachines, withPasswordSession, type PasswordSessionOptions } from './passwordSession.js';

@@ -12,7 +12,7 @@ import {
 } from './encoding.js';
 import { openFailure, useFailure } from './failure.js';
 import { migrate, TABLES } from './schema.js';
-import { prepareStatements, type FileStateRow, type Statements } from './statements.js';
+import { prepareStatements, type FileStateRow, type PackLocationRow, type Statements } from './statements.js';
 import { ChangeRows } from './changeRows.js';
 import { HistoryRows } from './historyRows.js';
 import { TargetRows } from './targetRows.js';
@@ -169,6 +169,30 @@ export class Catalog {
         this.st.deletePack.run(pk);
       }
     });
+  }
+
+  /**
+   * Makes `packId`'s copy of a blob its primary location, the current one becoming a duplicate:
+   * the copy a repair stored, or the next copy when the primary failed to authenticate (FORMAT.md
+   * §7: a blob listed twice may be read from either place). False when that pack holds no copy.
+   */
+  preferLocation(id: Buffer, packId: string): boolean {
+    return this.transaction(() => {
+      const pk = this.st.packPk.get(packId);
+      const current = this.db.prepare('SELECT pack, type, codec, offset, stored_length, raw_length FROM blobs WHERE id = ?').get(id) as PackLocationRow | undefined;
+      const alt = pk === undefined ? undefined
+        : this.db.prepare('SELECT pack, type, codec, offset, stored_length, raw_length FROM blob_dups WHERE id = ? AND pack = ?').get(id, pk) as PackLocationRow | undefined;
+      if (!current || !alt) return false;
+      this.st.deleteDup.run(id, alt.pack);
+      this.st.updateBlob.run(alt.pack, alt.type, alt.codec, alt.offset, alt.stored_length, alt.raw_length, id);
+      this.st.insertDup.run(id, current.pack, current.type, current.codec, current.offset, current.stored_length, current.raw_length);
+      return true;
+    });
+  }
+
+  /** The packs holding other copies of a blob than its primary location. */
+  duplicatePacks(id: Buffer): string[] {
+    return this.run(() => (this.db.prepare('SELECT p.pack_id FROM blob_dups d JOIN packs p ON p.pk = d.pack WHERE d.id = ? ORDER BY p.pk DESC').pluck().all(id) as string[]));
   }
 
   /** Distinct blobs known (a blob in two packs counts once). Scans the index: not for hot paths. */

@@ -314,6 +314,22 @@ export const messages = {
     en: 'Watching {root} for changes failed ({reason}). Havre checks this folder by periodic scans instead, and tries again to watch it.',
     fr: 'La surveillance des modifications de {root} a échoué ({reason}). Havre vérifie ce dossier par des analyses périodiques à la place, et réessaie de le surveiller.',
   },
+  AUDIT_LOG_DAMAGED: {
+    en: 'The audit log at {path} cannot be read ({detail}). Nothing else is affected; keep the file for IT, who can compare it with the appliance’s copy.',
+    fr: 'Le journal d’audit {path} est illisible ({detail}). Rien d’autre n’est touché ; conservez le fichier pour le service informatique, qui peut le comparer à la copie de l’appliance.',
+  },
+  AUDIT_CHAIN_BROKEN: {
+    en: 'The audit log is not intact: {reason} (event {seq}). It was altered after it was written; the appliance keeps its own copy of the events it received.',
+    fr: 'Le journal d’audit n’est pas intact : {reasonFr} (événement {seq}). Il a été modifié après son écriture ; l’appliance garde sa propre copie des événements reçus.',
+  },
+  VIRUS_FOUND: {
+    en: '{path} is infected ({signature}): it was not backed up. Its previous versions, if any, are kept.',
+    fr: '{path} est infecté ({signature}) : il n’a pas été sauvegardé. Ses versions précédentes éventuelles sont conservées.',
+  },
+  SCANNER_UNAVAILABLE: {
+    en: 'The antivirus scanner (clamd at {socket}) cannot be used: {reason}. Your policy stops backups until it answers again; nothing already backed up is affected.',
+    fr: 'L’antivirus (clamd sur {socket}) est inutilisable : {reason}. Votre politique suspend les sauvegardes jusqu’à ce qu’il réponde ; rien de ce qui est déjà sauvegardé n’est touché.',
+  },
   USAGE: {
     en: '{detail}. See `havre help`.',
     fr: '{detail}. Voir `havre help`.',

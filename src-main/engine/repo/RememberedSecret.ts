@@ -9,7 +9,7 @@ import { unlockSecret, type Credentials, type SecretSource, type UnlockPath } fr
  * holds 32 bytes instead, wiped by `forget()`. The keychain path needs none of this (it is cheap).
  */
 export class RememberedSecret implements SecretSource {
-  private kept: { repoId: string; secret: Buffer; via: UnlockPath } | null = null;
+  private kept: { repoId: string; secret: Buffer } | null = null;
 
   constructor(private readonly store: () => Store, private readonly credentials: Credentials) {}
 
@@ -22,10 +22,11 @@ export class RememberedSecret implements SecretSource {
     if (this.kept?.repoId !== repoId) {
       const { secret, via } = await unlockSecret(await readKeyRecords(this.store(), repoId), this.credentials);
       this.forget();
-      this.kept = { repoId, secret, via };
+      this.kept = { repoId, secret };
+      return { secret: Buffer.from(secret), via }; // the person's unlock (audited as such)
     }
-    // A copy: the repository wipes what it is given.
-    return { secret: Buffer.from(this.kept.secret), via: this.kept.via };
+    // A copy: the repository wipes what it is given. Later opens are the engine's own, not a person's.
+    return { secret: Buffer.from(this.kept.secret), via: 'remembered' };
   }
 
   forget(): void {

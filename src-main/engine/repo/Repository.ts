@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { AuditLog, recordBestEffort } from '../audit/index.js';
 import { Catalog } from '../catalog/index.js';
 import type { BlobLocation, CachedTree, SnapshotRow } from '../catalog/index.js';
 import { blobId, deriveRepoKeys, open, wipe, wipeRepoKeys, type RepoKeys } from '../crypto/index.js';
@@ -14,6 +15,17 @@ import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot/Snapsh
 import { decodeTree } from './tree/treeCodec.js';
 import type { Tree } from './tree/TreeNode.js';
 import { unlockSecret, type Credentials, type UnlockPath } from './unlock.js';
+
+const PERSON_UNLOCKS: readonly UnlockPath[] = ['password', 'recovery-key', 'appliance-user', 'appliance-admin'];
+
+function openAudit(home: string, repoId: string, kLog: Buffer | null): AuditLog | null {
+  try {
+    return AuditLog.open(home, repoId, kLog);
+  } catch (e) {
+    process.stderr.write(`havre: ${e instanceof Error ? e.message : String(e)}\n`);
+    return null;
+  }
+}
 
 export interface OpenOptions {
   /** Folder for this machine's caches: the catalog lives in `<home>/catalogs/<repoId>.sqlite`. */
@@ -48,9 +60,7 @@ export class Repository {
 
   static async open(store: Store, opts: OpenOptions): Promise<Repository> {
     const { config } = await readConfig(store);
-    const { secret, via } = opts.credentials.source
-      ? await opts.credentials.source.unlock(config.repoId)
-      : await unlockSecret(await readKeyRecords(store, config.repoId), opts.credentials);
+    const { secret, via } = await Repository.unlockAudited(store, config.repoId, opts);
     if (secret.length !== 32) {
       wipe(secret);
       throw new HavreError('INTEGRITY', { what: 'repository key' });
@@ -65,6 +75,10 @@ export class Repository {
     }
     const catalog = Catalog.open(Repository.catalogFile(opts.home, config.repoId, opts.catalogVariant));
     const repo = new Repository(store, keys, config, catalog, via);
+    repo.audit = openAudit(opts.home, config.repoId, keys.log);
+    // A person unlocking is an event; the machine's own unlocks (keychain, appliance certificate)
+    // happen at every run and are implied by the job's event.
+    if (PERSON_UNLOCKS.includes(via)) recordBestEffort(repo.audit, 'unlock', { via });
     try {
       await repo.sync();
     } catch (e) {
@@ -77,6 +91,25 @@ export class Repository {
     }
     return repo;
   }
+
+  /** Unlocks SECRET; a wrong password or recovery key is an event of the audit log (without K_log: unauthenticated). */
+  private static async unlockAudited(store: Store, repoId: string, opts: OpenOptions): Promise<{ secret: Buffer; via: UnlockPath }> {
+    try {
+      return opts.credentials.source
+        ? await opts.credentials.source.unlock(repoId)
+        : await unlockSecret(await readKeyRecords(store, repoId), opts.credentials);
+    } catch (e) {
+      if (isHavreError(e, 'WRONG_PASSWORD') || isHavreError(e, 'WRONG_PASSWORD_ATTEMPTS') || isHavreError(e, 'LOCKED_OUT')) {
+        const log = openAudit(opts.home, repoId, null);
+        recordBestEffort(log, 'unlock.failed', { error: e.code, via: opts.credentials.recoveryKey !== undefined ? 'recovery-key' : 'password' });
+        log?.close();
+      }
+      throw e;
+    }
+  }
+
+  /** This repository's audit log on this machine (null when its file cannot be opened: jobs go on, DECISIONS.md). */
+  audit: AuditLog | null = null;
 
   /**
    * Set when the store could not be listed at open (an appliance out of reach): the catalog, which
@@ -101,6 +134,7 @@ export class Repository {
     }
     this.closed = true;
     this.catalog.close();
+    this.audit?.close();
     wipeRepoKeys(this.keys);
   }
 
@@ -203,8 +237,31 @@ export class Repository {
     try {
       return this.openBlob(idBuf, loc, sealed);
     } catch (e) {
-      return this.openElsewhere(loc, (s) => this.openBlob(idBuf, loc, s), e);
+      try {
+        return await this.openElsewhere(loc, (s) => this.openBlob(idBuf, loc, s), e);
+      } catch (failure) {
+        return this.readFromDuplicate(idBuf, loc.packId, failure);
+      }
     }
+  }
+
+  /**
+   * Every copy of this blob in this pack failed to authenticate: another pack holding it (a repair
+   * from the workstation, maintenance/repair.ts) becomes its primary location and is read.
+   */
+  private async readFromDuplicate(id: Buffer, failedPack: string, failure: unknown): Promise<Buffer> {
+    if (!isHavreError(failure, 'INTEGRITY')) throw failure;
+    for (const packId of this.catalog.duplicatePacks(id)) {
+      if (packId === failedPack || !this.catalog.preferLocation(id, packId)) continue;
+      const loc = this.findBlob(id);
+      try {
+        const sealed = await this.store.get('data', loc.packId, { offset: loc.offset, length: loc.storedLength });
+        return this.openBlob(id, loc, sealed);
+      } catch {
+        // damaged too: the next copy
+      }
+    }
+    throw failure;
   }
 
   /**

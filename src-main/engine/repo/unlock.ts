@@ -2,7 +2,8 @@ import { unlockWithLak, unlockWithPassword, unlockWithRecoveryKey, type KeysReco
 import { HavreError, isHavreError } from '../errors/index.js';
 import type { Keychain } from '../keychain/index.js';
 
-export type UnlockPath = 'recovery-key' | 'password' | 'keychain' | 'appliance-machine' | 'appliance-user' | 'appliance-admin';
+/** How SECRET was obtained; `remembered`: kept in memory by a long-running engine since a person unlocked it (RememberedSecret). */
+export type UnlockPath = 'recovery-key' | 'password' | 'keychain' | 'appliance-machine' | 'appliance-user' | 'appliance-admin' | 'remembered';
 
 /**
  * Where SECRET comes from when the repository holds no `keys` object: an appliance (machine,

@@ -1,5 +1,7 @@
+import { readMaintenanceState, runMaintenance, type MaintenanceRun } from '../maintenance/index.js';
+import { Alerter } from '../alerts/index.js';
 import { homedir, hostname } from 'node:os';
-import type { ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest,
+import type { AlertEvent, ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest,
   FailedFile, FilePreview, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobResult, JobSummary, PauseRequest, PreviewRequest, ProtectionStatus,
   RestoreRequest, SearchRequest, SearchResult, SessionOpenRequest, SessionOpenResult, SessionRef, Settings, SettingsView, SetupView, SnapshotLsRequest,
   SnapshotsRequest, SnapshotSummary, TreeEntry, VersionsRequest, VersionsResult } from '../../ipc/contract.js';
@@ -39,7 +41,12 @@ export interface EngineServiceOptions {
   readonly userHome?: string;
   /** Lower the process's CPU and I/O priority as the settings say (the app's engine and the daemon; not tests). */
   readonly managePriority?: boolean;
+  /** Wall clock in ms (tests inject days passing for the overdue-backup watchdog). */
+  readonly now?: () => number;
 }
+
+/** How often the watchdog looks for an overdue backup (alerts/) and for due maintenance (maintenance/). */
+const ALERT_CHECK_MS = 60 * 60 * 1000;
 
 /**
  * The engine behind the desktop app (the ipc contract's EngineApi) and `havre daemon`: the same jobs
@@ -63,6 +70,9 @@ export class EngineService implements EngineApi {
   /** Every upload goes through it; continuous protection sets its rate from the settings. */
   private readonly upload = Throttle.unlimited();
   private heartbeat: NodeJS.Timeout | null = null;
+  private alerter: Alerter | null = null;
+  private alertTimer: NodeJS.Timeout | null = null;
+  private maintaining = false;
   /** The restore browser: this machine's repository held open for reading, and password sessions (issue 6). */
   private readonly browser: RestoreBrowser;
   private readonly activity = new ActivityLog();
@@ -85,7 +95,18 @@ export class EngineService implements EngineApi {
     await this.protector?.stop();
     this.protector = null;
     this.protectorRepo = repoId;
+    this.alerter?.close();
+    this.alerter = null;
     if (!repoId) return;
+    // Failures, viruses and overdue backups become OS notifications (the 'alert' event).
+    this.alerter = new Alerter({ home: this.home, repoId, emit: (a) => this.emit({ type: 'alert', payload: a }), ...(this.opts.now ? { now: this.opts.now } : {}) });
+    if (!this.alertTimer) {
+      this.alertTimer = setInterval(() => {
+        this.checkAlerts();
+        void this.maintain().catch(() => undefined); // its failures are events, hence alerts
+      }, ALERT_CHECK_MS);
+      this.alertTimer.unref?.();
+    }
     const watcher = this.opts.watcher;
     const p = new Protector({
       home: this.home, repoId, upload: this.upload, managePriority: this.opts.managePriority ?? false,
@@ -165,12 +186,14 @@ export class EngineService implements EngineApi {
       const { snapshot, lastError } = p.latest();
       const active = protection.activity === 'backing-up' || protection.activity === 'scanning' ? 'backing-up' : protection.activity === 'paused' ? 'paused' : null;
       const locked = lastError !== null && LOCKED_CODES.includes(lastError.code);
+      const test = (await readMaintenanceState(this.home, cfg.repo.repoId).catch(() => null))?.lastRestoreTest;
       return {
         state: job ?? active ?? (locked ? 'locked' : lastError ? 'error' : 'idle'),
         repo: repoLocation(cfg.repo),
         lastBackup: snapshot ? { snapshotId: snapshot.id, time: snapshot.time, files: snapshot.summary.files ?? 0, bytes: snapshot.summary.bytes ?? 0 } : null,
         ...(lastError ? { message: lastError.message } : {}),
         protection,
+        ...(test ? { lastRestoreTest: test } : {}),
       };
     }
     try {
@@ -349,9 +372,32 @@ export class EngineService implements EngineApi {
     return this.getSetup();
   }
 
+  /**
+   * The scheduled verification and restore test, when due (hourly check): beside continuous
+   * protection, as a reader (no lock: backups go on meanwhile). Returns what ran.
+   */
+  async maintain(): Promise<MaintenanceRun | null> {
+    if (this.maintaining || !this.protectorRepo) return null;
+    this.maintaining = true;
+    try {
+      return await this.withRepo((repo) => runMaintenance(repo, { home: this.home, now: this.opts.now?.() ?? Date.now() }));
+    } finally {
+      this.maintaining = false;
+    }
+  }
+
+  /** The watchdog's check (hourly): a backup overdue is said, again daily, until one completes. */
+  checkAlerts(): AlertEvent | null {
+    return this.alerter?.check() ?? null;
+  }
+
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    if (this.alertTimer) clearInterval(this.alertTimer);
+    this.alertTimer = null;
+    this.alerter?.close();
+    this.alerter = null;
     await this.protector?.stop();
     this.protector = null;
     await this.running?.done;
@@ -438,7 +484,7 @@ function toIpcProgress(jobId: string, kind: JobKind, p: JobProgress): IpcProgres
  */
 export async function createEngineService(opts: { home: string; credentials?: () => Promise<Credentials>; protect?: boolean;
   /** Default: the file watcher (watch/); null: scans only. */ watcher?: ((ownPaths: readonly string[]) => ChangeSource) | null;
-  userHome?: string; managePriority?: boolean; /** `havre daemon`: fail (DAEMON_RUNNING) rather than run without protecting. */ protectOrFail?: boolean }): Promise<EngineService> {
+  userHome?: string; managePriority?: boolean; now?: () => number; /** `havre daemon`: fail (DAEMON_RUNNING) rather than run without protecting. */ protectOrFail?: boolean }): Promise<EngineService> {
   const credentials = opts.credentials ?? (async (): Promise<Credentials> => {
     const { keychain, reason } = await openOsKeychainOrReason();
     return keychain ? { keychain } : { keychain: null, keychainUnavailableReason: reason ?? '' };

@@ -1,3 +1,4 @@
+import { recordForHome } from '../audit/index.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,8 @@ export async function updateSettings(home: string, patch: unknown, userHome = ho
   checkSettings(patch);
   await assertUnlocked(home, Object.keys(patch), userHome);
   await writeUserSettings(home, { ...(await readUserSettings(home)), ...patch });
+  // The keys that changed, never their values (folders and patterns are paths).
+  await recordForHome(home, 'settings.changed', { keys: Object.keys(patch).sort() });
   return loadSettings(home, userHome);
 }
 
@@ -73,6 +76,7 @@ export async function resetSettings(home: string, keys: readonly (keyof Settings
   const mine = await readUserSettings(home);
   for (const k of keys) delete mine[k];
   await writeUserSettings(home, mine);
+  await recordForHome(home, 'settings.reset', { keys: [...keys].sort() });
   return loadSettings(home, userHome);
 }
 

@@ -2,6 +2,7 @@
 // starts recording what each target holds, and after every write job each copy catches up (the
 // "after" copies, and whatever a "together" copy missed), so a run ends with every reachable
 // target complete.
+import { recordBestEffort } from '../audit/index.js';
 import { withMachineRepository, type MachineRunHooks } from '../appliance/index.js';
 import { withRepository, type Credentials, type Repository } from '../repo/index.js';
 import { catchUp, type CatchUpOptions, type CatchUpResult } from './catchUp.js';
@@ -33,7 +34,17 @@ export async function withTargets<T>(opened: OpenedTargets, opts: { home: string
     try {
       return await fn(repo);
     } finally {
-      if (lockPurpose) hooks.onCatchUp?.(await catchUpAll(set, repo, hooks.catchUp));
+      if (lockPurpose) {
+        const results = await catchUpAll(set, repo, hooks.catchUp);
+        // The upload to each target is an event of its own (the journal of externalisations).
+        for (const r of results) {
+          recordBestEffort(repo.audit, r.error === null && r.unreadable === 0 ? 'upload.done' : 'upload.failed', {
+            target: r.target, sent: r.sent, bytes: r.bytes, pending: r.pending, unreadable: r.unreadable, deleted: r.deleted,
+            ...(r.error !== null ? { error: r.error.code } : {}),
+          });
+        }
+        hooks.onCatchUp?.(results);
+      }
     }
   };
   const variant = opened.copyAlone !== null ? { catalogVariant: opened.copyAlone } : {};

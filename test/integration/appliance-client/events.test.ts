@@ -1,11 +1,12 @@
 // The machine's audit events reach its appliance as a hash chain the appliance can check
 // (PROTOCOL.md §7): every write job adds one, events made while the appliance is away wait on this
 // computer and follow in order, and an edited local event shows up as a break on the appliance.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollMachine, eventsFile, openMachineTarget, withMachineRepository, type MachineTarget } from '../../../src-main/engine/appliance/index.js';
-import { GENESIS_HASH, eventHash, type ChainedEvent } from '../../../src-main/engine/appliance/protocol.js';
+import { auditFile } from '../../../src-main/engine/audit/index.js';
+import { enrollMachine, openMachineTarget, withMachineRepository, type MachineTarget } from '../../../src-main/engine/appliance/index.js';
+import { GENESIS_HASH, eventHash } from '../../../src-main/engine/appliance/protocol.js';
 import type { ApplianceRepoRef } from '../../../src-main/engine/home/homeConfig.js';
 import { runBackup } from '../../../src-main/engine/jobs/index.js';
 import { memoryKeychain } from '../../../src-main/engine/keychain/index.js';
@@ -26,6 +27,25 @@ let target: MachineTarget;
 
 async function backup(): Promise<void> {
   await withMachineRepository(target, home, (repo) => runBackup(repo, { paths: [src], home }), 'backup');
+}
+
+/** The machine's own audit log, as rows of its SQLite file (the outbox is a view of it). */
+function local(): { seq: number; type: string; data: string; hash: string }[] {
+  const db = new Database(auditFile(home, ref.repoId));
+  try {
+    return db.prepare('SELECT seq, type, data, hash FROM events ORDER BY id').all() as { seq: number; type: string; data: string; hash: string }[];
+  } finally {
+    db.close();
+  }
+}
+
+function acked(): number {
+  const db = new Database(auditFile(home, ref.repoId));
+  try {
+    return Number((db.prepare("SELECT value FROM meta WHERE key = 'acked'").get() as { value: string } | undefined)?.value ?? 0);
+  } finally {
+    db.close();
+  }
 }
 
 function stored(): StoredEvent[] {
@@ -51,26 +71,30 @@ describe('audit events from the machine to its appliance', () => {
     await backup();
     await backup();
     const ev = stored();
-    expect(ev.map((e) => [e.seq, e.type, e.chainOk])).toEqual([[1, 'job.done', true], [2, 'job.done', true]]);
+    // Enrollment starts the chain; then one event per backup.
+    expect(ev.map((e) => [e.seq, e.type, e.chainOk])).toEqual([[1, 'enroll', true], [2, 'job.done', true], [3, 'job.done', true]]);
     expect(ev[0]!.prev).toBe(GENESIS_HASH);
-    expect(ev[1]!.prev).toBe(ev[0]!.hash);
-    expect(ev[1]!.data).toMatchObject({ job: 'backup', snapshots: 2 });
+    expect(ev[2]!.prev).toBe(ev[1]!.hash);
+    expect(ev[2]!.data).toMatchObject({ job: 'backup', snapshots: 2 });
     expect(JSON.stringify(ev)).not.toContain(src);
-    // Locally only the last acknowledged event stays, as the anchor of the next one.
-    const local = readFileSync(eventsFile(home, ref), 'utf8').trim().split('\n');
-    expect(local).toHaveLength(1);
-    expect((JSON.parse(local[0]!) as ChainedEvent).seq).toBe(2);
+    // The file list travels sealed: a count and ciphertext, never a name.
+    expect((ev[1]!.data.files as { count: number }).count).toBeGreaterThan(0);
+    // Locally every event stays (the audit log); the appliance acknowledged up to the head.
+    expect(local().map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(local()[2]!.hash).toBe(ev[2]!.hash);
+    expect(acked()).toBe(3);
   });
 
   it('events made while the appliance is away wait here and follow in order', async () => {
     const port = appl.port;
     await appl.stop();
     await backup(); // spooled, and its event kept locally
-    expect(readFileSync(eventsFile(home, ref), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(local()).toHaveLength(4);
+    expect(acked()).toBe(3);
     appl = await startInProcess(dir, port);
     await backup();
     const ev = stored();
-    expect(ev.filter((e) => e.seq > 2).map((e) => [e.seq, e.chainOk])).toEqual([[3, true], [4, true]]);
+    expect(ev.filter((e) => e.seq > 3).map((e) => [e.seq, e.chainOk])).toEqual([[4, true], [5, true]]);
     expect(ev.every((e) => e.chainOk)).toBe(true);
   });
 
@@ -80,12 +104,10 @@ describe('audit events from the machine to its appliance', () => {
     await backup();
     // Someone rewrites the waiting event (its outcome) and even recomputes its hash: the chain's
     // next link no longer matches, and an unrecomputed edit fails its own hash.
-    const file = eventsFile(home, ref);
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
-    const waiting = JSON.parse(lines[1]!) as ChainedEvent;
-    const edited = { ...waiting, type: 'job.failed' };
-    lines[1] = JSON.stringify(edited); // hash not recomputed
-    writeFileSync(file, `${lines.join('\n')}\n`);
+    const waiting = local().at(-1)!;
+    const db = new Database(auditFile(home, ref.repoId));
+    db.prepare("UPDATE events SET type = 'job.failed' WHERE seq = ?").run(waiting.seq); // hash not recomputed
+    db.close();
     appl = await startInProcess(dir, port);
     await backup();
     const ev = stored().filter((e) => e.seq === waiting.seq);
@@ -93,5 +115,19 @@ describe('audit events from the machine to its appliance', () => {
     expect(ev[0]!.chainOk).toBe(false);
     expect(eventHash(ev[0]!)).not.toBe(ev[0]!.hash);
     expect(appl.app!.alerts.list().some((a) => a.type === 'CHAIN_BREAK' && a.machineId === ref.machineId)).toBe(true);
+  });
+
+  it('the newest events deleted here after they were sent (truncation): the next event is a break the appliance flags', async () => {
+    for (const a of appl.app!.alerts.list()) if (a.type === 'CHAIN_BREAK') appl.app!.alerts.close(a.id);
+    const before = local().at(-1)!.seq;
+    expect(acked()).toBe(before);
+    const db = new Database(auditFile(home, ref.repoId));
+    db.prepare('DELETE FROM events WHERE seq >= ?').run(before - 1); // the two newest, both acknowledged
+    db.close();
+    await backup();
+    const replaced = stored().filter((e) => e.seq === before - 1);
+    expect(replaced).toHaveLength(2); // the appliance keeps both: what it had, and what came instead
+    expect(replaced.some((e) => !e.chainOk)).toBe(true);
+    expect(appl.app!.alerts.list().some((a) => a.type === 'CHAIN_BREAK' && a.machineId === ref.machineId && a.open)).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import type { Verdict } from '../../antivirus/index.js';
 import type { BigIntStats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,8 +20,9 @@ export interface FileProblem {
   /** unreadable: could not be read (listed, backup goes on); vanished: deleted while scanned;
    *  changed: kept changing while read (the snapshot holds what was read, or in continuous mode the
    *  previous version); skipped: not a regular file; unavailable: a source folder that cannot be
-   *  reached (in continuous mode, carried over from the previous snapshot). */
-  readonly kind: 'unreadable' | 'vanished' | 'changed' | 'skipped' | 'unavailable';
+   *  reached (in continuous mode, carried over from the previous snapshot); infected: the antivirus
+   *  found `reason` (a signature name) in it, so it was not stored (its previous version is kept). */
+  readonly kind: 'unreadable' | 'vanished' | 'changed' | 'skipped' | 'unavailable' | 'infected';
   readonly reason: string;
   /** Node's errno code where there is one ('EBUSY', 'EACCES', 'ENAMETOOLONG'...). */
   readonly errno?: string;
@@ -45,6 +47,10 @@ export interface ArchiveMode {
   /** Files changing right now (not quiet yet): not read, their previous version kept (continuous mode). */
   readonly holdBack?: ReadonlySet<string>;
   readonly signal?: AbortSignal;
+  /** Told of each file read and stored (the audit event's file list). */
+  readonly onStored?: (path: string) => void;
+  /** The antivirus filter: a file it finds infected is not stored. */
+  readonly scan?: (path: string) => Promise<Verdict>;
 }
 
 export interface ArchiveCounters {
@@ -267,6 +273,13 @@ export class Archiver {
     let start = st;
     for (let attempt = 0; ; attempt++) {
       let result;
+      // Scanned before every read, so the bytes stored are bytes scanned (a change in between
+      // fails the stability check below and both happen again).
+      const verdict = await this.mode.scan?.(path);
+      if (verdict?.infected) {
+        this.problems.push({ path, kind: 'infected', reason: verdict.signature, keptPrevious: keep !== null });
+        return keep && this.kept(keep, name);
+      }
       try {
         result = await this.pool.backupFile(path);
       } catch (e) {
@@ -293,6 +306,7 @@ export class Archiver {
       if (!stable) this.problems.push({ path, kind: 'changed', reason: 'the file kept changing while it was read; the snapshot holds the bytes that were read' });
       this.count(result.bytes);
       this.counters.readBytes += result.bytes;
+      this.mode.onStored?.(path);
       if (stable) this.rememberState(fileState(path, after, result.ids.map((h) => Buffer.from(h, 'hex'))));
       return { name, type: 'file', ...baseMeta(after), size: result.bytes, content: result.ids };
     }

@@ -5,6 +5,8 @@ import type { Repository, Snapshot } from '../../repo/index.js';
 import { adoptOrphanPacks } from '../shared/adoptOrphanPacks.js';
 import { ProgressMeter, type ProgressListener } from '../shared/Progress.js';
 import { VERSION } from '../../version.js';
+import { auditedJob, FileListCollector, recordBestEffort } from '../../audit/index.js';
+import { FileScanner, readAntivirusConfig } from '../../antivirus/index.js';
 import { Archiver, type FileProblem } from './Archiver.js';
 import { BlobSink } from './BlobSink.js';
 import { ChunkWorkerPool } from './ChunkWorkerPool.js';
@@ -41,6 +43,8 @@ export interface BackupOptions {
   readonly holdBack?: ReadonlySet<string>;
   /** Stops the backup (HavreError JOB_CANCELLED): what was stored stays, and is reused next time. */
   readonly signal?: AbortSignal;
+  /** The antivirus filter; by default the one `<home>/antivirus.json` configures, null for none. */
+  readonly scanner?: FileScanner | null;
 }
 
 export interface BackupResult {
@@ -57,8 +61,35 @@ export interface BackupResult {
   readonly carriedDirs: number;
 }
 
-/** One backup: sources → packs → index → snapshot (DESIGN.md §2). The snapshot is written last. */
+/** One backup, recorded in the audit log with the files it stored (sealed). */
 export async function runBackup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+  const stored = new FileListCollector();
+  let scanner: FileScanner | null = null;
+  return auditedJob(repo, 'backup', async () => {
+    const config = opts.scanner === undefined && opts.home !== undefined ? await readAntivirusConfig(opts.home) : null;
+    scanner = opts.scanner ?? (config ? new FileScanner(config) : null);
+    const r = await backup(repo, opts, stored, scanner);
+    reportInfected(repo, r.problems);
+    return r;
+  }, (r) => ({
+    fields: { snapshot: r.snapshotId, wroteSnapshot: r.wroteSnapshot, continuous: opts.continuous === true, files: r.snapshot.summary.files ?? 0,
+      bytes: r.snapshot.summary.bytes ?? 0, storedBytes: r.storedBytes, problems: r.problems.length,
+      ...(scanner ? { scanned: true, unscanned: scanner.unscanned, tooLargeToScan: scanner.tooLarge, ...(scanner.failure !== null ? { scannerFailure: scanner.failure } : {}) } : {}) },
+    files: stored,
+  }), () => stored);
+}
+
+/** Infected files are an event of their own (the error report the references ask for): signatures in clear, files sealed. */
+function reportInfected(repo: Repository, problems: readonly FileProblem[]): void {
+  const infected = problems.filter((p) => p.kind === 'infected');
+  if (infected.length === 0) return;
+  const files = new FileListCollector();
+  for (const p of infected) files.add(p.path);
+  recordBestEffort(repo.audit, 'virus.found', { signatures: [...new Set(infected.map((p) => p.reason))].slice(0, 50), count: infected.length }, files);
+}
+
+/** One backup: sources → packs → index → snapshot (DESIGN.md §2). The snapshot is written last. */
+async function backup(repo: Repository, opts: BackupOptions, stored: FileListCollector, scanner: FileScanner | null): Promise<BackupResult> {
   const started = Date.now();
   const sources = normaliseSources(opts.paths);
   if (sources.length === 0) throw new HavreError('USAGE', { detail: 'no path to back up' });
@@ -87,7 +118,8 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   const pool = new ChunkWorkerPool(repo, data, opts.workers);
   const archiver = new Archiver(repo, pool, data, trees,
     { skip, maxFileBytes: opts.exclusions?.maxFileBytes ?? null, parentTree: parent?.tree ?? null, dirty,
-      ...(parent && opts.holdBack ? { holdBack: opts.holdBack } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+      ...(parent && opts.holdBack ? { holdBack: opts.holdBack } : {}), ...(opts.signal ? { signal: opts.signal } : {}), onStored: (p) => stored.add(p),
+      ...(scanner ? { scan: (p: string) => scanner.scan(p) } : {}) },
     Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER));
   const scan = new AbortController();
   // A backup of a few changed paths has nothing worth an ETA: no second walk of everything.

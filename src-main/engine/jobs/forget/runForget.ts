@@ -1,3 +1,4 @@
+import { auditedJob } from '../../audit/index.js';
 import type { Repository } from '../../repo/index.js';
 import { runPrune, type PruneResult } from '../prune/index.js';
 import { applyRetention, type RetentionDecision, type RetentionPolicy } from './retentionPolicy.js';
@@ -10,6 +11,13 @@ export interface ForgetResult {
 
 /** Applies a retention policy to the snapshot list, then optionally prunes what nothing uses. */
 export async function runForget(repo: Repository, policy: RetentionPolicy, opts: { prune?: boolean; dryRun?: boolean; now?: Date } = {}): Promise<ForgetResult> {
+  if (opts.dryRun) return forget(repo, policy, opts);
+  return auditedJob(repo, 'forget', () => forget(repo, policy, opts), (r) => ({
+    fields: { forgotten: r.decision.forget.length, forgottenIds: r.decision.forget.slice(0, 50).map((s) => s.id), kept: r.decision.keep.length, ...(r.prune ? { packsDeleted: r.prune.packsDeleted, bytesFreed: r.prune.bytesFreed } : {}) },
+  }));
+}
+
+async function forget(repo: Repository, policy: RetentionPolicy, opts: { prune?: boolean; dryRun?: boolean; now?: Date }): Promise<ForgetResult> {
   await repo.sync();
   const decision = applyRetention(repo.listSnapshots().map((s) => ({ id: s.id, time: s.time, tags: s.tags })), policy, opts.now ?? new Date());
   const dryRun = opts.dryRun ?? false;

@@ -1,3 +1,4 @@
+import { auditedJob } from '../../audit/index.js';
 import type { BlobType, PackEntry } from '../../catalog/index.js';
 import type { IndexedPack, Repository } from '../../repo/index.js';
 import { PackWriter } from '../../repo/index.js';
@@ -24,6 +25,13 @@ export interface PruneResult {
  * then one complete new index, then the old indexes, then the packs nobody names any more.
  */
 export async function runPrune(repo: Repository, opts: PruneOptions = {}): Promise<PruneResult> {
+  if (opts.dryRun) return prune(repo, opts);
+  return auditedJob(repo, 'prune', () => prune(repo, opts), (r) => ({
+    fields: { packsDeleted: r.packsDeleted, packsRewritten: r.packsRewritten, bytesFreed: r.bytesFreed },
+  }));
+}
+
+async function prune(repo: Repository, opts: PruneOptions): Promise<PruneResult> {
   await repo.sync();
   await adoptOrphanPacks(repo);
   const used = await usedBlobs(repo);

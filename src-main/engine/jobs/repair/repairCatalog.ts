@@ -1,3 +1,4 @@
+import { auditedJob } from '../../audit/index.js';
 import { rm } from 'node:fs/promises';
 import { Repository, readConfig } from '../../repo/index.js';
 import { FsStore } from '../../store/index.js';
@@ -14,6 +15,10 @@ export interface RepairResult {
 
 /** Rebuilds the catalog from the repository alone: the catalog is only a cache (DESIGN.md §2). */
 export async function repairCatalog(repo: Repository): Promise<RepairResult> {
+  return auditedJob(repo, 'repair', () => repair(repo), (r) => ({ fields: { recoveredPacks: r.recoveredPacks, unreadablePacks: r.unreadablePacks.length } }));
+}
+
+async function repair(repo: Repository): Promise<RepairResult> {
   repo.catalog.reset();
   await repo.sync();
   const { adopted, unreadable } = await adoptOrphanPacks(repo);

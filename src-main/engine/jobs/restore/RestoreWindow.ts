@@ -36,6 +36,8 @@ export interface WindowContext {
   readonly result: { files: number; bytes: number; identical: string[]; skipped: RestoreIssue[]; renamed: { path: string; as: string }[] };
   /** Records a file that could not be restored; throws what must end the whole restore. */
   readonly fail: (path: string, e: unknown) => void;
+  /** Told of each file restored (the audit event's file list). */
+  readonly onRestored?: (path: string) => void;
 }
 
 /** Ranged reads in flight: each holds at most PLAN_LIMITS.maxRun bytes until its blobs are written. */
@@ -203,6 +205,7 @@ export class RestoreWindow {
         try {
           await f.rename();
           ctx.result.files++;
+          ctx.onRestored?.(f.path);
         } catch (e) {
           await f.abort();
           ctx.fail(f.path, e);

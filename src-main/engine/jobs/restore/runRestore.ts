@@ -1,3 +1,4 @@
+import { auditedJob, FileListCollector } from '../../audit/index.js';
 import { chmod, lstat, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HavreError, errnoCode, isHavreError, localFailure } from '../../errors/index.js';
@@ -53,7 +54,16 @@ const WINDOW_BYTES = 512 * 1024 * 1024;
  * holds a partial or wrong file. The next window is prepared while one is read. Symbolic links are
  * created last, so nothing is ever written through one.
  */
+/** One restore, recorded in the audit log with the files it wrote (sealed). */
 export async function runRestore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
+  const restored = new FileListCollector();
+  return auditedJob(repo, 'restore', () => restore(repo, opts, restored), (r) => ({
+    fields: { snapshot: r.snapshotId, restored: r.files, bytes: r.bytes, identical: r.identical.length, skipped: r.skipped.length, failed: r.failed.length },
+    files: restored,
+  }), () => restored);
+}
+
+async function restore(repo: Repository, opts: RestoreOptions, restored: FileListCollector): Promise<RestoreResult> {
   const started = Date.now();
   const row = repo.resolveSnapshot(opts.snapshot);
   const target = await SafeTarget.open(opts.target);
@@ -74,7 +84,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
     const err = isHavreError(e) ? e : (localFailure(e, target.root, 'TARGET_FULL') ?? e);
     result.failed.push({ path, code: isHavreError(err) ? err.code : (errnoCode(err) ?? 'EIO'), reason: isHavreError(err) ? err.message : String(err) });
   };
-  const ctx: WindowContext = { repo, target, pool, cache: new BlobCache(), meter, conflict, now, result, fail };
+  const ctx: WindowContext = { repo, target, pool, cache: new BlobCache(), meter, conflict, now, result, fail, onRestored: (p) => restored.add(p) };
 
   /** The snapshot's files in tree order; folders are created (and checked) as the walk reaches them. */
   async function* walk(dir: string[], node: TreeNode): AsyncGenerator<FileEntry> {

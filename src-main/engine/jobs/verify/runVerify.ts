@@ -1,3 +1,4 @@
+import { auditedJob, FileListCollector } from '../../audit/index.js';
 import { randomInt } from 'node:crypto';
 import type { PackEntry } from '../../catalog/index.js';
 import { HavreError, isHavreError } from '../../errors/index.js';
@@ -10,6 +11,12 @@ export interface VerifyOptions {
   /** Download and decrypt every pack (true) or this percentage of them, chosen at random. */
   readonly readData?: boolean;
   readonly readDataSubsetPercent?: number;
+  /**
+   * Read the packs of these slices of `of` (a pack's slice: its name's first 8 hex digits modulo
+   * `of`): the scheduled verification reads slice after slice, so every pack is read once per
+   * round (engine/maintenance), which a random subset does not promise.
+   */
+  readonly readDataSlices?: { readonly slices: readonly number[]; readonly of: number };
   readonly onProgress?: ProgressListener;
 }
 
@@ -49,6 +56,19 @@ function reasonOf(e: unknown): string {
  * with the files and snapshots it affects.
  */
 export async function runVerify(repo: Repository, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  return auditedJob(repo, 'verify', () => verify(repo, opts), (r) => {
+    const affected = new FileListCollector();
+    for (const a of r.affected) affected.add(a.path);
+    return {
+      fields: { ok: r.ok, readData: opts.readData === true, ...(opts.readDataSlices ? { slices: opts.readDataSlices.slices, of: opts.readDataSlices.of } : {}), packs: r.packs, packsRead: r.packsRead, problems: r.problems.length,
+        damagedSnapshots: new Set(r.affected.map((a) => a.snapshot)).size },
+      files: affected,
+      ...(r.ok ? {} : { failed: 'INTEGRITY' }),
+    };
+  });
+}
+
+async function verify(repo: Repository, opts: VerifyOptions): Promise<VerifyResult> {
   const problems: VerifyProblem[] = [];
   const meter = new ProgressMeter('verify', opts.onProgress);
   const bad = new Map<string, string>(); // blob id → why it cannot be read
@@ -85,9 +105,11 @@ export async function runVerify(repo: Repository, opts: VerifyOptions = {}): Pro
   let packsRead = 0;
   let blobsChecked = 0;
   const percent = opts.readData ? 100 : (opts.readDataSubsetPercent ?? 0);
-  if (percent > 0) {
+  const slices = opts.readData ? undefined : opts.readDataSlices;
+  if (percent > 0 || slices) {
     const candidates = [...indexedPacks.keys()].filter((id) => stored.get(id) === indexedPacks.get(id)!.size);
-    const chosen = percent >= 100 ? candidates : pickRandom(candidates, Math.ceil((candidates.length * percent) / 100));
+    const chosen = slices ? candidates.filter((id) => slices.slices.includes(packSlice(id, slices.of)))
+      : percent >= 100 ? candidates : pickRandom(candidates, Math.ceil((candidates.length * percent) / 100));
     let bytes = 0;
     for (const packId of chosen) {
       meter.report({ phase: 'reading data', files: packsRead, totalFiles: chosen.length, bytes });
@@ -174,6 +196,11 @@ function sameEntries(a: readonly PackEntry[], b: readonly PackEntry[]): boolean 
     const f = b[i]!;
     return e.id.equals(f.id) && e.offset === f.offset && e.storedLength === f.storedLength && e.rawLength === f.rawLength && e.codec === f.codec && e.type === f.type;
   });
+}
+
+/** The slice of `of` a pack belongs to (its name is a SHA-256: uniform). */
+export function packSlice(packId: string, of: number): number {
+  return Number.parseInt(packId.slice(0, 8), 16) % of;
 }
 
 function pickRandom<T>(items: T[], n: number): T[] {

@@ -1,0 +1,120 @@
+// A client of ClamAV's daemon (clamd): INSTREAM over its socket (a Unix socket path, or
+// `tcp://host:port`). The reply is parsed strictly: `stream: OK`, `stream: <signature> FOUND`;
+// anything else (an ERROR line, garbage, a connection closed before the reply, silence past the
+// timeout) is a ScannerFailure, never a verdict. Chunks are at most 1 MiB, as clamd expects.
+import { createConnection, type Socket } from 'node:net';
+
+/** `tooLarge`: clamd would not scan that much (its StreamMaxLength, 25 MB by default): no verdict. */
+export type Verdict = { readonly infected: false; readonly tooLarge?: true } | { readonly infected: true; readonly signature: string };
+
+/** clamd could not give a verdict (down, crashed, refused, answered something else). */
+export class ScannerFailure extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'ScannerFailure';
+  }
+}
+
+export interface ClamdAddress {
+  /** A Unix socket path, or `tcp://host:port`. */
+  readonly socket: string;
+  /** No byte from clamd for this long: a failure (it hung). */
+  readonly timeoutMs?: number;
+}
+
+const CHUNK = 1024 * 1024;
+const MAX_REPLY = 4096;
+const SIGNATURE = /^[\x21-\x7e][\x20-\x7e]{0,199}$/;
+
+function connect(addr: ClamdAddress): Socket {
+  const tcp = /^tcp:\/\/([^:/]+):(\d{1,5})$/.exec(addr.socket);
+  return tcp ? createConnection({ host: tcp[1]!, port: Number(tcp[2]) }) : createConnection({ path: addr.socket });
+}
+
+/** Parses clamd's reply to one INSTREAM (without its NUL). Exported for the fuzz-style tests. */
+export function parseReply(reply: string): Verdict {
+  if (reply === 'stream: OK') return { infected: false };
+  const found = /^stream: (.+) FOUND$/.exec(reply);
+  if (found && SIGNATURE.test(found[1]!)) return { infected: true, signature: found[1]! };
+  if (reply === 'INSTREAM size limit exceeded. ERROR') return { infected: false, tooLarge: true };
+  if (/ ERROR$/.test(reply)) throw new ScannerFailure(`clamd refused the scan: ${reply.slice(0, 200).replace(/[^\x20-\x7e]/g, '?')}`);
+  throw new ScannerFailure(`clamd answered something unexpected: ${JSON.stringify(reply.slice(0, 80))}`);
+}
+
+/** Sends `chunks` (a file's bytes, in order) to clamd and returns its verdict. */
+export function scanStream(addr: ClamdAddress, chunks: AsyncIterable<Buffer>): Promise<Verdict> {
+  return new Promise<Verdict>((resolve, reject) => {
+    const sock = connect(addr);
+    let reply = Buffer.alloc(0);
+    let settled = false;
+    const done = (e: Error | null, v?: Verdict): void => {
+      if (settled) return;
+      settled = true;
+      sock.destroy();
+      // A ScannerFailure is clamd's; anything else (the file could not be read) goes through as it is.
+      if (e) reject(e);
+      else resolve(v!);
+    };
+    sock.setTimeout(addr.timeoutMs ?? 60_000, () => done(new ScannerFailure('clamd did not answer in time')));
+    sock.on('error', (e: NodeJS.ErrnoException) => done(new ScannerFailure(
+      e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? `clamd is not running (${e.code})`
+        : e.code === 'EPIPE' || e.code === 'ECONNRESET' ? `clamd closed the connection during the scan (it may have crashed; ${e.code})`
+          : `connection to clamd failed (${e.code ?? e.message})`)));
+    sock.on('data', (d: Buffer) => {
+      reply = Buffer.concat([reply, d]);
+      const end = reply.indexOf(0);
+      if (end >= 0) {
+        try {
+          done(null, parseReply(reply.subarray(0, end).toString('latin1')));
+        } catch (e) {
+          done(e as Error);
+        }
+      } else if (reply.length > MAX_REPLY) done(new ScannerFailure('clamd answered something unexpected (an overlong reply)'));
+    });
+    sock.on('close', () => done(new ScannerFailure(reply.length > 0 ? 'clamd closed the connection in the middle of its answer' : 'clamd closed the connection before answering (it may have crashed)')));
+    const write = (b: Buffer): Promise<void> => new Promise((ok, ko) => {
+      if (sock.write(b)) ok();
+      else {
+        const onDrain = (): void => { sock.off('close', onClose); ok(); };
+        const onClose = (): void => { sock.off('drain', onDrain); ko(new ScannerFailure('clamd closed the connection during the scan (it may have crashed)')); };
+        sock.once('drain', onDrain);
+        sock.once('close', onClose);
+      }
+    });
+    sock.once('connect', () => {
+      void (async () => {
+        await write(Buffer.from('zINSTREAM\0', 'latin1'));
+        for await (const c of chunks) {
+          for (let i = 0; i < c.length && !settled; i += CHUNK) {
+            const part = c.subarray(i, i + CHUNK);
+            const len = Buffer.alloc(4);
+            len.writeUInt32BE(part.length);
+            await write(Buffer.concat([len, part]));
+          }
+          if (settled) return;
+        }
+        await write(Buffer.alloc(4));
+      })().catch((e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
+    });
+  });
+}
+
+/** `zPING` → `PONG`: whether clamd answers at all. */
+export function ping(addr: ClamdAddress): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(addr);
+    let got = '';
+    const end = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(addr.timeoutMs ?? 5_000, () => end(false));
+    sock.on('error', () => end(false));
+    sock.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.includes('\0')) end(got.startsWith('PONG'));
+    });
+    sock.on('close', () => end(false));
+    sock.once('connect', () => sock.write('zPING\0'));
+  });
+}
