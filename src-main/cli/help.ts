@@ -33,6 +33,7 @@ Commands:
   resume                               resume continuous protection
   settings [set KEY VALUE... | reset KEY]
                                        show or change the settings (folders, exclusions, window...)
+  policy [check FILE | schema]         the machine policy IT set (and its problems); check a policy file
   help                                 this text
 
 Every command takes:
