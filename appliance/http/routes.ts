@@ -11,6 +11,7 @@ import { contentLength, readJson } from './body.js';
 import type { ServerLimits } from './server.js';
 import { parseRange } from './range.js';
 import { sendJson } from './respond.js';
+import { serveUpdateFile } from './updates.js';
 import type { HttpServices } from './services.js';
 
 export interface Exchange {
@@ -167,6 +168,9 @@ export function buildRoutes(s: HttpServices, auth: Auth, limits: Pick<ServerLimi
       },
     },
     // ---- heartbeat and events (§7) ----
+    // ---- updates (§9) ----
+    { method: 'GET', pattern: ['v1', 'updates', '*'], handler: (x) => serveUpdateFile(x, s.updatesDir, false) },
+    { method: 'HEAD', pattern: ['v1', 'updates', '*'], handler: (x) => serveUpdateFile(x, s.updatesDir, true) },
     { method: 'POST', pattern: ['v1', 'machine', 'heartbeat'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.heartbeats.record(m, await json(x.req)))) },
     { method: 'GET', pattern: ['v1', 'machine', 'events', 'head'], handler: machineRoute((x, m) => sendJson(x.res, 200, s.events.head(m.id))) },
     { method: 'POST', pattern: ['v1', 'machine', 'events'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.events.push(m, await json(x.req)))) },
