@@ -66,10 +66,23 @@ export function plistFileSource(path: string): PolicySource {
       } catch (e) {
         throw new HavreError('POLICY_UNREADABLE', { source: path, reason: `not a property list: ${e instanceof Error ? e.message.slice(0, 120) : 'syntax error'}` });
       }
-      if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return doc;
-      return Object.fromEntries(Object.entries(doc).filter(([k]) => !PAYLOAD_KEY.test(k)));
+      return payloadOf(doc);
     },
   };
+}
+
+/**
+ * Managed preferences hold the payload's keys; a whole configuration profile (.mobileconfig, checked
+ * with `havre policy check`) holds them in its PayloadContent entry for our domain.
+ */
+function payloadOf(doc: unknown): unknown {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return doc;
+  const content = (doc as { PayloadContent?: unknown }).PayloadContent;
+  if (Array.isArray(content)) {
+    const ours = content.find((p: unknown) => typeof p === 'object' && p !== null && (p as { PayloadType?: unknown }).PayloadType === MAC_DOMAIN) as unknown;
+    if (ours !== undefined) return payloadOf(ours);
+  }
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => !PAYLOAD_KEY.test(k)));
 }
 
 export type RunReg = (args: readonly string[]) => Promise<{ stdout: string; code: number }>;
