@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, type Element } from '@xmldom/xmldom';
 import { load } from 'js-yaml';
 import { parse as parsePlist } from 'plist';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,60 @@ describe('MSI: the machine policy step in the WiX project', () => {
     const doc = await registrySource(undefined, async () => ({ stdout: text, code: 0 })).read();
     expect(doc).toEqual({ version: 1, appliance: { url: props.APPLIANCE_URL, enrollToken: props.ENROLL_TOKEN } });
     expect(policyProblems(doc, 'msi')).toEqual([]);
+  });
+});
+
+describe('Group Policy: the ADMX template', () => {
+  const admx = readFileSync(join(ROOT, 'native/windows/admx/Havre.admx'), 'utf8');
+  const SAMPLES: Record<string, string[]> = {
+    ApplianceUrl: ['https://backup.corp.example:8443'], EnrollToken: ['HVT1.abc_DEF.xyz'], LockReasonText: ['IT helpdesk 4242'],
+    FoldersList: ['~/Documents', 'D:\\Projets'], ExclusionsList: ['*.iso'], UserMayChangeList: ['exclusions'],
+  };
+
+  it('is well-formed, and every string and presentation it names exists in English and French', () => {
+    expect(wellFormed(admx)).toBe(true);
+    for (const lang of ['en-US', 'fr-FR']) {
+      const adml = readFileSync(join(ROOT, `native/windows/admx/${lang}/Havre.adml`), 'utf8');
+      expect(wellFormed(adml)).toBe(true);
+      for (const [, id] of admx.matchAll(/\$\(string\.(\w+)\)/g)) expect(adml, `${lang}: string ${id}`).toContain(`<string id="${id}">`);
+      for (const [, id] of admx.matchAll(/\$\(presentation\.(\w+)\)/g)) expect(adml, `${lang}: presentation ${id}`).toContain(`<presentation id="${id}">`);
+    }
+  });
+
+  it('every policy enabled writes registry values the app reads as a valid policy', async () => {
+    const doc = new DOMParser().parseFromString(admx, 'text/xml');
+    const values = new Map<string, string[]>();
+    const put = (key: string, name: string, type: string, data: string): void => {
+      values.set(key, [...(values.get(key) ?? []), `    ${name}    ${type}    ${data}`]);
+    };
+    const decimal = (n: string): string => `0x${Number(n).toString(16)}`;
+    const policies = Array.from(doc.getElementsByTagName('policy'));
+    expect(policies.length).toBeGreaterThan(8);
+    for (const p of policies) {
+      const key = p.getAttribute('key')!;
+      const valueName = p.getAttribute('valueName');
+      if (valueName) put(key, valueName, 'REG_DWORD', decimal(p.getElementsByTagName('enabledValue')[0]!.getElementsByTagName('decimal')[0]!.getAttribute('value')!));
+      for (const el of Array.from(p.getElementsByTagName('elements')[0]?.childNodes ?? []) as unknown as Element[]) {
+        if (el.nodeType !== 1) continue;
+        const id = el.getAttribute('id')!;
+        const k = el.getAttribute('key') ?? key;
+        if (el.tagName === 'text') put(k, el.getAttribute('valueName')!, 'REG_SZ', SAMPLES[id]![0]!);
+        else if (el.tagName === 'decimal') put(k, el.getAttribute('valueName')!, 'REG_DWORD', decimal('2048'));
+        else if (el.tagName === 'enum') put(k, el.getAttribute('valueName')!, 'REG_SZ', el.getElementsByTagName('string')[0]!.textContent!);
+        else if (el.tagName === 'list') {
+          expect(el.getAttribute('valuePrefix'), `${id}: numbered values`).toBe('');
+          SAMPLES[id]!.forEach((v, i) => put(k, String(i + 1), 'REG_SZ', v));
+        } else throw new Error(`element ${el.tagName} not handled by this test`);
+      }
+      for (const item of Array.from(p.getElementsByTagName('enabledList')[0]?.getElementsByTagName('item') ?? [])) {
+        put(item.getAttribute('key')!, item.getAttribute('valueName')!, 'REG_DWORD', decimal(item.getElementsByTagName('decimal')[0]!.getAttribute('value')!));
+      }
+    }
+    const text = ['', ...[...values].flatMap(([k, lines]) => [`HKEY_LOCAL_MACHINE\\${k}`, ...new Set(lines), ''])].join('\r\n');
+    const policy = await registrySource(undefined, async () => ({ stdout: text, code: 0 })).read();
+    expect(policyProblems(policy, 'admx')).toEqual([]);
+    expect(policy).toMatchObject({ version: 1, appliance: { url: 'https://backup.corp.example:8443' }, settings: { folders: ['~/Documents', 'D:\\Projets'], continuous: true, uploadKiBps: 2048 },
+      userMayChange: ['exclusions'], updates: { enabled: true, channel: 'stable' }, app: { allowQuit: true }, antivirus: { enabled: true }, notifications: { level: 'all' } });
   });
 });
 
