@@ -145,6 +145,15 @@ describe('silent enrollment from the policy (real appliance)', () => {
     }
   });
 
+  it('one fleet token in the policy enrolls a wave of machines, then stops the next one', async () => {
+    const policy = policyWith(appl.url, appl.app!.tokens.create({ uses: 2 }).token);
+    expect((await enrollFromPolicy(options(join(t.root, 'fleet-1'), policy))).state).toBe('enrolled');
+    expect((await enrollFromPolicy(options(join(t.root, 'fleet-2'), policy))).state).toBe('enrolled');
+    const third = await enrollFromPolicy(options(join(t.root, 'fleet-3'), policy));
+    expect(third.state).toBe('stopped');
+    expect(third.state === 'stopped' && third.error.message).toContain('used');
+  });
+
   it('no appliance or no token in the policy: nothing happens', async () => {
     const home = join(t.root, 'home-none');
     expect(await enrollFromPolicy(options(home, { version: 1 }))).toEqual({ state: 'not-configured' });
