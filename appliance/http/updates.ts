@@ -5,9 +5,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { ApplianceError } from '../errors/index.js';
 import { parseRange } from './range.js';
+import { sendStream } from './respond.js';
 import type { Exchange } from './routes.js';
 
 /** One plain file name: no folder, no dot first (no `..`, no hidden file). */
@@ -29,12 +29,5 @@ export async function serveUpdateFile(x: Exchange, updatesDir: string, head: boo
     x.res.end();
     return;
   }
-  const stream = createReadStream(path, range ? { start: range.offset, end: range.offset + range.length - 1 } : {});
-  try {
-    await pipeline(stream, x.res);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'EPIPE') return;
-    throw e;
-  }
+  await sendStream(createReadStream(path, range ? { start: range.offset, end: range.offset + range.length - 1 } : {}), x.res);
 }

@@ -35,19 +35,24 @@ async function readBounded(path: string, name: string): Promise<Buffer | undefin
   }
 }
 
-export function jsonFileSource(path: string): PolicySource {
+/** A policy file: absent is no policy; what `parse` cannot read is POLICY_UNREADABLE, saying it is not `what`. */
+function fileSource(path: string, what: string, parse: (bytes: Buffer) => unknown): PolicySource {
   return {
     name: path,
     async read() {
       const bytes = await readBounded(path, path);
       if (bytes === undefined) return undefined;
       try {
-        return JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+        return parse(bytes);
       } catch (e) {
-        throw new HavreError('POLICY_UNREADABLE', { source: path, reason: `not valid JSON: ${e instanceof Error ? e.message.slice(0, 120) : 'syntax error'}` });
+        throw new HavreError('POLICY_UNREADABLE', { source: path, reason: `${what}: ${e instanceof Error ? e.message.slice(0, 120) : 'syntax error'}` });
       }
     },
   };
+}
+
+export function jsonFileSource(path: string): PolicySource {
+  return fileSource(path, 'not valid JSON', (bytes) => JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')) as unknown);
 }
 
 /** Keys a configuration profile's payload carries besides the settings themselves. */
@@ -55,20 +60,8 @@ const PAYLOAD_KEY = /^Payload[A-Z]/;
 
 /** A managed-preferences plist (binary as MCX writes it, or XML). */
 export function plistFileSource(path: string): PolicySource {
-  return {
-    name: path,
-    async read() {
-      const bytes = await readBounded(path, path);
-      if (bytes === undefined) return undefined;
-      let doc: unknown;
-      try {
-        doc = bytes.subarray(0, 8).toString('latin1') === 'bplist00' ? parseBinaryPlist(bytes) : parsePlist(bytes.toString('utf8'));
-      } catch (e) {
-        throw new HavreError('POLICY_UNREADABLE', { source: path, reason: `not a property list: ${e instanceof Error ? e.message.slice(0, 120) : 'syntax error'}` });
-      }
-      return payloadOf(doc);
-    },
-  };
+  return fileSource(path, 'not a property list',
+    (bytes) => payloadOf(bytes.subarray(0, 8).toString('latin1') === 'bplist00' ? parseBinaryPlist(bytes) : parsePlist(bytes.toString('utf8'))));
 }
 
 /**
