@@ -200,6 +200,7 @@ export class Appliance {
       objects: this.objects,
       events: this.events,
       heartbeats: this.heartbeats,
+      updatesDir: join(this.dataDir, 'updates'),
     };
     const l = await listen(services, {
       serverCertPem: this.ca.serverCertificatePem,

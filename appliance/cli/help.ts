@@ -5,7 +5,8 @@ Set up and run:
   havre-appliance serve --data DIR [--port N] [--host ADDR]
 
 Administer (works while the server runs):
-  tokens create [--ttl HOURS] [--note TEXT]    a single-use enrollment token
+  tokens create [--ttl HOURS] [--note TEXT] [--uses N]
+                                                 an enrollment token (single use, or N machines)
   tokens list | tokens revoke ID
   machines list | machines show ID | machines revoke ID
   machines quota ID BYTES|none                   e.g. 50G, 500M, none

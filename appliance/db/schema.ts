@@ -140,6 +140,13 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX log_machine ON log(machine_id, id);
   `,
+  // 2: fleet tokens (issue 8): one token enrolls up to max_uses machines (an MSI command line or a
+  // policy for a whole wave); used_at and machine_id name the last use.
+  `
+  ALTER TABLE tokens ADD COLUMN max_uses INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE tokens ADD COLUMN uses INTEGER NOT NULL DEFAULT 0;
+  UPDATE tokens SET uses = 1 WHERE used_at IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

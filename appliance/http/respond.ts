@@ -1,5 +1,7 @@
 // Responses: JSON bodies, and PROTOCOL.md §2 error bodies for whatever was thrown.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ProtocolViolation, type WireError } from '../../src-main/engine/appliance/protocol.js';
 import { ApplianceError, isWireCode } from '../errors/index.js';
 
@@ -7,6 +9,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
   res.end(text);
+}
+
+/** Streams a body; a client that goes away mid-download is nothing to answer or report. */
+export async function sendStream(stream: Readable, res: ServerResponse): Promise<void> {
+  try {
+    await pipeline(stream, res);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'EPIPE') return;
+    throw e;
+  }
 }
 
 /** Any thrown value as an ApplianceError with a wire code; unexpected ones become INTERNAL. */

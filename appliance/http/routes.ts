@@ -1,6 +1,5 @@
 // Every endpoint of docs/PROTOCOL.md, as a table of (method, path pattern, handler).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { AdminKeyResponse, InfoResponse } from '../../src-main/engine/appliance/protocol.js';
 import { MAX_JSON_BYTES, PROTOCOL_VERSION } from '../../src-main/engine/appliance/protocol.js';
 import { iso } from '../clock.js';
@@ -10,7 +9,8 @@ import type { Auth } from './auth.js';
 import { contentLength, readJson } from './body.js';
 import type { ServerLimits } from './server.js';
 import { parseRange } from './range.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendStream } from './respond.js';
+import { serveUpdateFile } from './updates.js';
 import type { HttpServices } from './services.js';
 
 export interface Exchange {
@@ -75,14 +75,7 @@ export function buildRoutes(s: HttpServices, auth: Auth, limits: Pick<ServerLimi
     const { stream } = await s.objects.open(machineId, kind, name, range ?? undefined);
     if (range) x.res.writeHead(206, { ...headers, 'Content-Length': range.length, 'Content-Range': `bytes ${range.offset}-${range.offset + range.length - 1}/${h.size}` });
     else x.res.writeHead(200, { ...headers, 'Content-Length': h.size });
-    try {
-      await pipeline(stream, x.res);
-    } catch (e) {
-      // The client went away mid-download: nothing to answer, nothing to report.
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'EPIPE') return;
-      throw e;
-    }
+    await sendStream(stream, x.res);
   };
 
   return [
@@ -167,6 +160,9 @@ export function buildRoutes(s: HttpServices, auth: Auth, limits: Pick<ServerLimi
       },
     },
     // ---- heartbeat and events (§7) ----
+    // ---- updates (§9) ----
+    { method: 'GET', pattern: ['v1', 'updates', '*'], handler: (x) => serveUpdateFile(x, s.updatesDir, false) },
+    { method: 'HEAD', pattern: ['v1', 'updates', '*'], handler: (x) => serveUpdateFile(x, s.updatesDir, true) },
     { method: 'POST', pattern: ['v1', 'machine', 'heartbeat'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.heartbeats.record(m, await json(x.req)))) },
     { method: 'GET', pattern: ['v1', 'machine', 'events', 'head'], handler: machineRoute((x, m) => sendJson(x.res, 200, s.events.head(m.id))) },
     { method: 'POST', pattern: ['v1', 'machine', 'events'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.events.push(m, await json(x.req)))) },

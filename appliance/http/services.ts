@@ -21,4 +21,6 @@ export interface HttpServices {
   readonly objects: Objects;
   readonly events: EventLog;
   readonly heartbeats: Heartbeats;
+  /** DATA/updates: the release files the appliance hands out (PROTOCOL.md §9). */
+  readonly updatesDir: string;
 }

@@ -1,8 +1,9 @@
 // What IT's policy decides for the desktop app itself: whether the user may quit it, and whether it
-// starts at login. Issue 8 reads the real policy (registry, configuration profile, /etc); until
-// then the defaults stand, and unpackaged builds may point HAVRE_APP_POLICY at a JSON file.
+// starts at login. Packaged builds read the machine policy's `app` (engine/policy: registry,
+// configuration profile, /etc/havre); unpackaged builds may point HAVRE_APP_POLICY at a JSON file.
 
 import { readFile } from 'node:fs/promises';
+import type { Policy } from '../engine/policy/index.js';
 
 export interface AppPolicy {
   /** The tray's "Quit": false when IT wants Havre always running. */
@@ -26,4 +27,9 @@ export async function loadAppPolicy(file: string | undefined, log?: (line: strin
     log?.(`policy: ${file} ignored (${e instanceof Error ? e.message : 'unreadable'})`);
     return DEFAULT_APP_POLICY;
   }
+}
+
+/** The machine policy's `app` over the defaults. */
+export function appPolicyFrom(policy: Policy): AppPolicy {
+  return { allowQuit: policy.app?.allowQuit ?? DEFAULT_APP_POLICY.allowQuit, startAtLogin: policy.app?.startAtLogin ?? DEFAULT_APP_POLICY.startAtLogin };
 }

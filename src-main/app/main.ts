@@ -7,7 +7,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EngineEvent, EngineLifecycle, EngineStatus, JobProgress, JobRef, PauseRequest, RendererEventName, RendererEvents } from '../ipc/contract.js';
 import { RENDERER_CSP, devRendererCsp } from '../ipc/csp.js';
-import { DEFAULT_APP_POLICY, loadAppPolicy, type AppPolicy } from './appPolicy.js';
+import { loadPolicy } from '../engine/policy/index.js';
+import { DEFAULT_APP_POLICY, appPolicyFrom, loadAppPolicy, type AppPolicy } from './appPolicy.js';
 import { EngineSupervisor, type EngineChild } from './engineSupervisor.js';
 import { fromMessagePortMain, type EngineInit } from './engineWire.js';
 import { registerIpcHandlers } from './ipcHandlers.js';
@@ -19,6 +20,7 @@ import { createSenderCheck, createUrlPolicy, parseDevServerUrl } from './senderC
 import { langFromLocale, type Lang } from './strings.js';
 import { createTray, type HavreTray } from './tray.js';
 import { trayView, type TrayAction } from './trayModel.js';
+import { startUpdates } from './updater.js';
 
 const log = (line: string): void => console.log(`[havre] ${line}`);
 
@@ -39,6 +41,7 @@ let supervisor: EngineSupervisor | null = null;
 let quitting = false;
 let shutdownDone = false;
 let policy: AppPolicy = DEFAULT_APP_POLICY;
+let stopUpdates: () => void = () => undefined;
 let lang: Lang = 'en';
 // What the tray shows, kept from the engine's events.
 let lastStatus: EngineStatus | null = null;
@@ -72,7 +75,9 @@ if (!app.requestSingleInstanceLock()) {
 async function onReady(): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId('fr.havre.client');
   lang = langFromLocale(app.getLocale());
-  policy = await loadAppPolicy(app.isPackaged ? undefined : process.env.HAVRE_APP_POLICY, log);
+  const machinePolicy = app.isPackaged ? await loadPolicy({ home: engineHome() }) : null;
+  for (const p of machinePolicy?.problems ?? []) log(`policy: ${p.message}`);
+  policy = machinePolicy ? appPolicyFrom(machinePolicy.policy) : await loadAppPolicy(process.env.HAVRE_APP_POLICY, log);
   // macOS's application menu carries Quit (⌘Q) only when the policy allows quitting.
   Menu.setApplicationMenu(
     process.platform === 'darwin'
@@ -106,6 +111,13 @@ async function onReady(): Promise<void> {
     log,
   });
   engine.start();
+  if (machinePolicy) {
+    stopUpdates = startUpdates({ home: engineHome(), policy: machinePolicy.policy, currentVersion: app.getVersion(), log,
+      onRefused: (e) => {
+        log(`updates: ${e.message}`);
+        notify({ title: 'Havre', body: e.userMessage(lang) });
+      } });
+  }
 
   tray = createTray(paths.assetsDir, currentTrayView(), (action) => onTrayAction(action));
 
@@ -281,6 +293,7 @@ function onEngineLifecycle(lifecycle: EngineLifecycle): void {
 
 async function shutdown(): Promise<void> {
   if (shutdownDone) return;
+  stopUpdates();
   try {
     await supervisor?.stop();
   } finally {

@@ -6,6 +6,7 @@ Commands:
   init --repo DIR                      create a repository (shows the recovery key once)
   enroll --appliance URL --token TOKEN [--user NAME]
                                        join the company's backup appliance (token from IT)
+  enroll --from-policy                 enroll now with the appliance and token of the machine policy
   backup PATH... [--tag T]             back up files and folders
   snapshots [--all]                    list snapshots (continuous ones one per hour unless --all)
   ls SNAPSHOT [PATH] [-r]              list a folder of a snapshot (-r: recursively)
@@ -36,6 +37,7 @@ Commands:
   resume                               resume continuous protection
   settings [set KEY VALUE... | reset KEY]
                                        show or change the settings (folders, exclusions, window...)
+  policy [check FILE | schema]         the machine policy IT set (and its problems); check a policy file
   help                                 this text
 
 Every command takes:

@@ -2,6 +2,7 @@ import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
 import { backupCommand } from './commands/backup.js';
 import { daemonCommand } from './commands/daemon.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { policyCommand } from './commands/policy.js';
 import { settingsCommand } from './commands/settings.js';
 import { enrollCommand } from './commands/enroll.js';
 import { forgetCommand, pruneCommand } from './commands/forget.js';
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   pause: pauseCommand,
   resume: resumeCommand,
   settings: settingsCommand,
+  policy: policyCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -75,6 +75,15 @@ describe(`havre-appliance command (${cliMode})`, () => {
     const human = await runAppliance(['tokens', 'list'], env);
     expect(human.stdout).toMatch(/^ID\s+STATE\s+CREATED/m);
     expect(human.stdout).toContain('PC of Alice');
+
+    // A fleet token (issue 8): up to N machines, said so; 0 is refused.
+    const fleet = await runAppliance(['tokens', 'create', '--uses', '50', '--note', 'wave 1'], env);
+    expect(fleet.code, fleet.stderr).toBe(0);
+    expect(fleet.stdout).toContain('for up to 50 machines');
+    expect((await runAppliance(['tokens', 'list'], env)).stdout).toMatch(/0\/50\s+wave 1/);
+    const zero = await runAppliance(['tokens', 'create', '--uses', '0'], env);
+    expect(zero.code).not.toBe(0);
+    expect(zero.stderr).toContain('1 to 100000 machines');
   });
 
   it('machines list / quota / silence / revoke, by a short id prefix', async () => {

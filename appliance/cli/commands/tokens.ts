@@ -4,7 +4,7 @@ import { withAppliance } from '../open.js';
 import { Output, shortTime, table } from '../output.js';
 
 export async function tokensCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { ttl: { type: 'string' }, note: { type: 'string' } });
+  const { values, positionals } = parseCommand(argv, { ttl: { type: 'string' }, note: { type: 'string' }, uses: { type: 'string' } });
   const out = new Output(values.json);
   const sub = positional(positionals, 0, 'a tokens command: create, list or revoke');
   return withAppliance(values.data, (app) => {
@@ -12,9 +12,14 @@ export async function tokensCommand(argv: string[]): Promise<number> {
       case 'create': {
         noMorePositionals(positionals, 1);
         const ttlHours = values.ttl !== undefined ? numberArg(values.ttl, '--ttl') : undefined;
-        const { token, info } = app.tokens.create({ ...(ttlHours !== undefined ? { ttlHours } : {}), ...(values.note !== undefined ? { note: values.note } : {}) }, 'admin-cli');
+        const uses = values.uses !== undefined ? numberArg(values.uses, '--uses') : undefined;
+        const { token, info } = app.tokens.create({ ...(ttlHours !== undefined ? { ttlHours } : {}), ...(values.note !== undefined ? { note: values.note } : {}),
+          ...(uses !== undefined ? { uses } : {}) }, 'admin-cli');
         out.result({ token, ...info }, () => [
-          out.t('Enrollment token (single use; give it to the workstation’s installer):', 'Jeton d’enrôlement (usage unique ; à donner à l’installation du poste) :'),
+          info.maxUses === 1
+            ? out.t('Enrollment token (single use; give it to the workstation’s installer):', 'Jeton d’enrôlement (usage unique ; à donner à l’installation du poste) :')
+            : out.t(`Enrollment token for up to ${info.maxUses} machines (installer command line or machine policy; revoke it after the deployment):`,
+              `Jeton d’enrôlement pour ${info.maxUses} postes au plus (ligne de commande d’installation ou politique machine ; révoquez-le après le déploiement) :`),
           '',
           `    ${token}`,
           '',
@@ -28,7 +33,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
         out.result({ tokens }, () =>
           tokens.length === 0
             ? [out.t('No tokens.', 'Aucun jeton.')]
-            : table(['ID', 'STATE', 'CREATED', 'EXPIRES', 'MACHINE', 'NOTE'], tokens.map((x) => [x.id, x.state, shortTime(x.created), shortTime(x.expires), x.machineId?.slice(0, 8) ?? '—', x.note ?? ''])),
+            : table(['ID', 'STATE', 'CREATED', 'EXPIRES', 'MACHINE', 'USES', 'NOTE'], tokens.map((x) => [x.id, x.state, shortTime(x.created), shortTime(x.expires), x.machineId?.slice(0, 8) ?? '—', `${x.uses}/${x.maxUses}`, x.note ?? ''])),
         );
         return 0;
       }

@@ -1,5 +1,8 @@
 import { HavreError } from '../../engine/errors/index.js';
+import { hostname } from 'node:os';
 import { readHomeConfig } from '../../engine/home/homeConfig.js';
+import { safeUserName } from '../../engine/jobs/index.js';
+import { keepEnrollingFromPolicy, loadPolicy } from '../../engine/policy/index.js';
 import { createEngineService } from '../../engine/service/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
@@ -14,14 +17,13 @@ import { formatBytes, shortId } from '../output.js';
 export async function daemonCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, {});
   const ctx = new CliContext(values);
-  const cfg = await readHomeConfig(ctx.home);
-  if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
-  const credentials = await ctx.credentials();
   const json = values.json ?? false;
   const log = (doc: Record<string, unknown>, text: string): void => {
     if (json) process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...doc }) + '\n');
     else process.stderr.write(`${new Date().toISOString()} ${text}\n`);
   };
+  if (!(await readHomeConfig(ctx.home)).repo && !(await enrollFirst(ctx, log))) return 1;
+  const credentials = await ctx.credentials();
   const engine = await createEngineService({ home: ctx.home, credentials: async () => credentials, managePriority: true, protectOrFail: true });
   let lastState = '';
   engine.subscribe((e) => {
@@ -54,4 +56,30 @@ export async function daemonCommand(argv: string[]): Promise<number> {
   log({ event: 'stopping' }, ctx.out.t('stopping: the backup in progress, if any, is stopped cleanly', 'arrêt : la sauvegarde en cours, s’il y en a une, est arrêtée proprement'));
   await engine.close();
   return 0;
+}
+
+/**
+ * A machine policy with an enrollment token and no repository yet: the daemon enrolls first (silent
+ * enrollment), retrying as planned until it works, the token is refused, or it is told to stop.
+ */
+async function enrollFirst(ctx: CliContext, log: (doc: Record<string, unknown>, text: string) => void): Promise<boolean> {
+  const effective = await loadPolicy({ home: ctx.home });
+  for (const p of effective.problems) log({ event: 'policy-problem', problem: p }, ctx.out.t(p.message, p.messageFr));
+  if (!effective.policy.appliance?.enrollToken) throw new HavreError('NO_REPO_CONFIGURED');
+  const { keychain, reason } = await ctx.keychain();
+  const stop = new AbortController();
+  const abort = (): void => stop.abort();
+  process.once('SIGTERM', abort);
+  process.once('SIGINT', abort);
+  try {
+    const o = await keepEnrollingFromPolicy({ home: ctx.home, policy: effective.policy, keychain, ...(reason !== undefined ? { keychainReason: reason } : {}),
+      user: safeUserName(), host: hostname(), signal: stop.signal, ...(process.env.HAVRE_INSECURE_TEST_KDF === '1' ? { kdf: 'test' as const } : {}) }, (o) => {
+      if (o.state === 'enrolled') log({ event: 'enrolled', machineId: o.machineId }, ctx.out.t(`enrolled from the machine policy: machine ${o.machineId}`, `enrôlé selon la politique machine : poste ${o.machineId}`));
+      else if (o.state === 'retry' || o.state === 'stopped') log({ event: `enroll-${o.state}`, error: o.error }, ctx.out.t(o.error.message, o.error.messageFr));
+    });
+    return o.state === 'enrolled';
+  } finally {
+    process.off('SIGTERM', abort);
+    process.off('SIGINT', abort);
+  }
 }

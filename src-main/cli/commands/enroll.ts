@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { enrollMachine } from '../../engine/appliance/index.js';
+import { enrollFromPolicy, loadPolicy } from '../../engine/policy/index.js';
 import { HavreError } from '../../engine/errors/index.js';
 import { isApplianceRef, readHomeConfig, repoLocation } from '../../engine/home/homeConfig.js';
 import { safeUserName } from '../../engine/jobs/index.js';
@@ -9,8 +10,12 @@ import { promptHidden } from '../secrets.js';
 
 /** `havre enroll --appliance URL --token TOKEN [--user NAME]`: this machine joins its appliance. */
 export async function enrollCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { appliance: { type: 'string' }, token: { type: 'string' }, user: { type: 'string' } });
+  const { values } = parseCommand(argv, { appliance: { type: 'string' }, token: { type: 'string' }, user: { type: 'string' }, 'from-policy': { type: 'boolean' } });
   const ctx = new CliContext(values);
+  if (values['from-policy']) {
+    if (values.appliance || values.token) throw new HavreError('USAGE', { detail: '--from-policy takes the appliance and the token from the machine policy; give neither' });
+    return enrollFromPolicyCommand(ctx, values.user);
+  }
   if (!values.appliance) throw new HavreError('USAGE', { detail: 'havre enroll needs --appliance URL' });
   if (!values.token) throw new HavreError('USAGE', { detail: 'havre enroll needs --token TOKEN (from IT)' });
   let password = await ctx.givenPassword();
@@ -45,4 +50,19 @@ export async function enrollCommand(argv: string[]): Promise<number> {
     ctx.out.t('The machine is ready: havre backup PATH…', 'Le poste est prêt : havre backup CHEMIN…'),
   ]);
   return 0;
+}
+
+/** `havre enroll --from-policy`: one attempt now of the silent enrollment (IT's scripts, after an install). */
+async function enrollFromPolicyCommand(ctx: CliContext, user: string | undefined): Promise<number> {
+  const effective = await loadPolicy({ home: ctx.home });
+  for (const p of effective.problems) ctx.out.warn(p.message, p.messageFr);
+  const { keychain, reason } = await ctx.keychain();
+  const testKdf = process.env.HAVRE_INSECURE_TEST_KDF === '1';
+  const o = await enrollFromPolicy({ home: ctx.home, policy: effective.policy, keychain, ...(reason !== undefined ? { keychainReason: reason } : {}),
+    user: user ?? safeUserName(), host: hostname(), force: true, ...(testKdf ? { kdf: 'test' as const } : {}) });
+  if (o.state === 'not-configured') throw new HavreError('USAGE', { detail: 'the machine policy names no appliance with an enrollment token (see havre policy)' });
+  ctx.out.result(o, () => [o.state === 'enrolled' ? ctx.out.t(`Enrolled: machine ${o.machineId}${o.already ? ' (already)' : ''}.`, `Enrôlé : poste ${o.machineId}${o.already ? ' (déjà)' : ''}.`)
+    : o.state === 'busy' ? ctx.out.t('Another Havre process is enrolling this account right now.', 'Un autre processus Havre enrôle ce compte en ce moment.')
+      : ctx.out.t(o.error.message, o.error.messageFr)]);
+  return o.state === 'enrolled' ? 0 : 1;
 }

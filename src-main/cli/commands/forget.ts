@@ -1,4 +1,5 @@
 import { runForget, runPrune, type RetentionPolicy } from '../../engine/jobs/index.js';
+import { loadPolicy } from '../../engine/policy/index.js';
 import { intOption, parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
 import { formatBytes, shortId } from '../output.js';
@@ -20,10 +21,14 @@ export async function forgetCommand(argv: string[]): Promise<number> {
   set('keepWeekly', 'keep-weekly'); set('keepMonthly', 'keep-monthly'); set('keepYearly', 'keep-yearly');
   if (values['keep-within']) policy.keepWithin = values['keep-within'];
   if (values['keep-tag']) policy.keepTags = values['keep-tag'];
+  // No rule given: the machine policy's retention, when IT set one (without either, everything is kept).
+  const fromMachinePolicy = Object.keys(policy).length === 0 ? (await loadPolicy({ home: ctx.home })).policy.retention : undefined;
+  if (fromMachinePolicy) Object.assign(policy, fromMachinePolicy);
   return ctx.withRepo(async (repo) => {
     const r = await runForget(repo, policy, { prune: values.prune, dryRun: values['dry-run'] });
     if (r.prune) ctx.reportHeldByLock(repo);
-    ctx.out.result(r, () => [
+    ctx.out.result({ ...r, retention: policy, retentionFrom: fromMachinePolicy ? 'machine-policy' : 'options' }, () => [
+      ...(fromMachinePolicy ? [ctx.out.t(`Retention from the machine policy: ${JSON.stringify(policy)}.`, `Conservation fixée par la politique machine : ${JSON.stringify(policy)}.`)] : []),
       ...(r.dryRun ? [ctx.out.t('Dry run: nothing was deleted.', 'Simulation : rien n’a été supprimé.')] : []),
       ctx.out.t(`Keep ${r.decision.keep.length}, forget ${r.decision.forget.length} snapshot(s).`, `Garder ${r.decision.keep.length}, oublier ${r.decision.forget.length} sauvegarde(s).`),
       ...r.decision.keep.map((k) => `  keep   ${shortId(k.id)}  ${k.reasons.join(', ')}`),

@@ -1,5 +1,6 @@
 import { SETTING_KEYS, type SettingKey, type Settings } from '../../ipc/contract.js';
 import { HavreError } from '../../engine/errors/index.js';
+import { loadPolicy } from '../../engine/policy/index.js';
 import { loadSettings, resetSettings, updateSettings } from '../../engine/settings/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
@@ -56,6 +57,8 @@ export async function settingsCommand(argv: string[]): Promise<number> {
   else if (verb === 'reset') await resetSettings(ctx.home, [key(name), ...words.map(key)]);
   else if (verb !== undefined && verb !== 'get') throw new HavreError('USAGE', { detail: 'havre settings [get | set KEY VALUE... | reset KEY]' });
   const view = await loadSettings(ctx.home);
+  // An invalid machine policy or a folder it names that is missing: said on stderr, the settings still shown.
+  for (const p of (await loadPolicy({ home: ctx.home })).problems) ctx.out.warn(p.message, p.messageFr);
   const show = (v: unknown): string => (v === null ? 'none' : Array.isArray(v) ? (v.length ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' ') : '—') : typeof v === 'object' ? JSON.stringify(v) : String(v));
   ctx.out.result(view, () => SETTING_KEYS.map((k) => {
     const lock = view.locked[k];

@@ -4,6 +4,8 @@
 // config, the keychain, the names, the appliance's identity.
 import { AuditLog, recordBestEffort } from '../audit/index.js';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createEscrow, deriveRepoKeys, sealPosteKey, unlockAsMachine, wipe, wipeRepoKeys } from '../crypto/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig, writeHomeConfig, type ApplianceRepoRef } from '../home/homeConfig.js';
@@ -13,7 +15,7 @@ import { ApplianceStore } from '../store/appliance/ApplianceStore.js';
 import { objectName } from '../store/index.js';
 import { SpoolingStore } from '../store/spool/SpoolingStore.js';
 import { ApplianceClient, normaliseApplianceUrl, type ApplianceClientOptions } from './ApplianceClient.js';
-import { caFile, certFile, machineInfoFile, posteAccount, spoolDir, tlsAccount, writePublicFile } from './localFiles.js';
+import { applianceDir, caFile, certFile, machineInfoFile, posteAccount, spoolDir, tlsAccount, writePublicFile } from './localFiles.js';
 import { fetchPinnedCa } from './pinning.js';
 import { label, parseToken, PROTOCOL_VERSION, ProtocolViolation } from './protocol.js';
 import { certificateMatchesKey, createTlsIdentity } from './tlsIdentity.js';
@@ -79,6 +81,7 @@ export async function enrollMachine(opts: EnrollOptions): Promise<EnrollResult> 
   let machineClient: ApplianceClient | null = null;
   const tls = await createTlsIdentity();
   const secrets: Buffer[] = [tls.privateKey];
+  const undo: (() => Promise<void>)[] = [];
   try {
     const info = await client.info();
     if (info.protocol !== PROTOCOL_VERSION) throw new HavreError('APPLIANCE_ERROR', { status: 'protocol', code: String(info.protocol), reason: 'this appliance speaks another protocol version; update Havre' });
@@ -105,8 +108,13 @@ export async function enrollMachine(opts: EnrollOptions): Promise<EnrollResult> 
     wipe(check, beemo, escrow.postePrivateKey);
     if (!same) throw new HavreError('INTERNAL', { reason: 'the machine key does not open this repository' });
 
+    // From here on, what is written is undone if a later step fails: never a half-enrolled machine.
+    undo.push(() => opts.keychain.deleteSecret(posteAccount(res.machineId)));
     await opts.keychain.setSecret(posteAccount(res.machineId), posteSealed);
+    undo.push(() => opts.keychain.deleteSecret(tlsAccount(res.machineId)));
     await opts.keychain.setSecret(tlsAccount(res.machineId), tls.privateKey);
+    if (!existsSync(applianceDir(opts.home, res.applianceId))) undo.push(() => rm(applianceDir(opts.home, res.applianceId), { recursive: true, force: true }));
+    undo.push(() => rm(spoolDir(opts.home, res.machineId), { recursive: true, force: true }));
     await writePublicFile(caFile(opts.home, res.applianceId), ca);
     await writePublicFile(certFile(opts.home, res.applianceId, res.machineId), res.certificate);
     await writePublicFile(machineInfoFile(opts.home, res.applianceId, res.machineId), `${JSON.stringify({ user, host })}\n`);
@@ -133,6 +141,9 @@ export async function enrollMachine(opts: EnrollOptions): Promise<EnrollResult> 
     await writeHomeConfig(opts.home, { ...home, version: 1, repo: ref });
     return { ref, heartbeatSeconds: res.heartbeatSeconds, configSpooled };
   } catch (e) {
+    machineClient?.close();
+    machineClient = null;
+    for (const step of undo.reverse()) await step().catch(() => undefined);
     if (!isHavreError(e)) throw new HavreError('INTERNAL', { reason: e instanceof Error ? e.name : 'enrollment failed' });
     throw e;
   } finally {

@@ -254,6 +254,38 @@ export const messages = {
     en: 'The setting “{setting}” is fixed by your organisation’s policy ({reason}); ask your IT support to change it.',
     fr: 'Le réglage « {setting} » est fixé par la politique de votre organisation ({reason}) ; demandez à votre support informatique de le changer.',
   },
+  POLICY_INVALID: {
+    en: 'The policy set by your organisation is invalid: {detail}.',
+    fr: 'La politique fixée par votre organisation est invalide : {detail}.',
+  },
+  POLICY_FALLBACK: {
+    en: 'Your organisation’s policy could not be used ({detail}); Havre applies {fallback} until IT fixes it. Nothing was changed or lost.',
+    fr: 'La politique de votre organisation n’a pas pu être appliquée ({detail}) ; Havre applique {fallback} jusqu’à ce que le service informatique la corrige. Rien n’a été modifié ni perdu.',
+  },
+  POLICY_UNREADABLE: {
+    en: 'The policy at {source} cannot be read ({reason}).',
+    fr: 'La politique {source} est illisible ({reason}).',
+  },
+  POLICY_FOLDER_MISSING: {
+    en: 'The folder {path}, which your organisation’s policy protects, does not exist on this computer; it is protected as soon as it exists.',
+    fr: 'Le dossier {path}, que la politique de votre organisation protège, n’existe pas sur cet ordinateur ; il sera protégé dès qu’il existera.',
+  },
+  POLICY_LOCK: {
+    en: 'set by IT: {reason}',
+    fr: 'fixé par le service informatique : {reason}',
+  },
+  POLICY_ENROLL_RETRY: {
+    en: 'Automatic enrollment with {url} failed ({reason}); attempt {attempt}, the next one at {next}. Nothing was changed on this computer.',
+    fr: 'L’enrôlement automatique auprès de {url} a échoué ({reason}) ; tentative {attempt}, la prochaine à {next}. Rien n’a été modifié sur cet ordinateur.',
+  },
+  POLICY_ENROLL_STOPPED: {
+    en: 'Automatic enrollment with {url} stopped: {reason}. IT must deploy a new enrollment token; nothing was changed on this computer.',
+    fr: 'L’enrôlement automatique auprès de {url} est arrêté : {reason}. Le service informatique doit déployer un nouveau jeton ; rien n’a été modifié sur cet ordinateur.',
+  },
+  UPDATE_REFUSED: {
+    en: 'The update was refused ({reason}); Havre stays on version {current}. Nothing was installed.',
+    fr: 'La mise à jour a été refusée ({reason}) ; Havre reste en version {current}. Rien n’a été installé.',
+  },
   DAEMON_RUNNING: {
     en: 'Havre’s continuous protection already runs for this account (process {pid}); stop it first, or use its status with `havre status`.',
     fr: 'La protection continue de Havre fonctionne déjà pour ce compte (processus {pid}) ; arrêtez-la d’abord, ou consultez son état avec `havre status`.',

@@ -13,6 +13,7 @@ import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig, repoLocation, type HomeConfig } from '../home/homeConfig.js';
 import { runBackup, runRestore, safeUserName, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
+import { keepEnrollingFromPolicy, loadPolicy } from '../policy/index.js';
 import { Protector, WatchSource, type ChangeSource, type RunReport } from '../protection/index.js';
 import { findNode, nodeMtimeIso, RememberedSecret, Repository, type Credentials } from '../repo/index.js';
 import { Exclusions, loadSettings, updateSettings } from '../settings/index.js';
@@ -77,6 +78,7 @@ export class EngineService implements EngineApi {
   private readonly browser: RestoreBrowser;
   private readonly activity = new ActivityLog();
   private warningCodes = new Set<string>();
+  private policyEnrollment: AbortController | null = null;
 
   constructor(private readonly opts: EngineServiceOptions) {
     this.browser = new RestoreBrowser({ home: opts.home, credentials: opts.credentials, ...(opts.userHome !== undefined ? { userHome: opts.userHome } : {}) });
@@ -366,9 +368,7 @@ export class EngineService implements EngineApi {
     if (!credentials.keychain) throw new HavreError('ENROLL_NEEDS_KEYCHAIN', { reason: credentials.keychainUnavailableReason ?? 'none' });
     await enrollMachine({ url: req.url, token: req.token, user: req.user ?? safeUserName(), host: hostname(), password: req.password, keychain: credentials.keychain,
       home: this.home, ...(process.env.HAVRE_INSECURE_TEST_KDF === '1' ? { kdf: 'test' as const } : {}) });
-    this.closeTargets();
-    await this.browser.closeLocal();
-    await this.startProtection();
+    await this.adoptEnrollment();
     return this.getSetup();
   }
 
@@ -391,7 +391,37 @@ export class EngineService implements EngineApi {
     return this.alerter?.check() ?? null;
   }
 
+  private async adoptEnrollment(): Promise<void> {
+    this.closeTargets();
+    await this.browser.closeLocal();
+    await this.startProtection();
+  }
+
+  /**
+   * Silent enrollment (issue 8): with no repository yet and an enrollment token in the machine
+   * policy, enrolls in the background, retrying as planned; failures become alerts in the activity log.
+   */
+  async enrollFromPolicyInBackground(): Promise<void> {
+    if ((await readHomeConfig(this.home)).repo || this.policyEnrollment) return;
+    const effective = await loadPolicy({ home: this.home, ...(this.opts.userHome !== undefined ? { userHome: this.opts.userHome } : {}) });
+    if (!effective.policy.appliance?.enrollToken) return;
+    const credentials = await this.opts.credentials();
+    const stop = new AbortController();
+    this.policyEnrollment = stop;
+    const alert = (error: IpcError): void => this.emit({ type: 'activity:added', payload: this.activity.add({ kind: 'alert', action: 'alert.raised', outcome: 'failed', error }) });
+    void keepEnrollingFromPolicy({ home: this.home, policy: effective.policy, keychain: credentials.keychain ?? null,
+      ...(credentials.keychainUnavailableReason !== undefined ? { keychainReason: credentials.keychainUnavailableReason } : {}),
+      user: safeUserName(), host: hostname(), signal: stop.signal, ...(process.env.HAVRE_INSECURE_TEST_KDF === '1' ? { kdf: 'test' as const } : {}) }, (o) => {
+      if (o.state === 'retry' || o.state === 'stopped') alert(o.error);
+    }).then(async (o) => {
+      if (o.state === 'enrolled' && !stop.signal.aborted) await this.adoptEnrollment();
+    }).catch((e: unknown) => alert(toIpcError(e))).finally(() => {
+      if (this.policyEnrollment === stop) this.policyEnrollment = null;
+    });
+  }
+
   async close(): Promise<void> {
+    this.policyEnrollment?.abort();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     if (this.alertTimer) clearInterval(this.alertTimer);
@@ -498,6 +528,7 @@ export async function createEngineService(opts: { home: string; credentials?: ()
     if (!isHavreError(e, 'DAEMON_RUNNING') || opts.protectOrFail) throw e;
     console.error(`havre engine: ${e.message}`);
   }
+  if (opts.protect !== false) await engine.enrollFromPolicyInBackground();
   return engine;
 }
 

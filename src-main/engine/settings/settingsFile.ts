@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { settingsPatchProblem, type Settings, type SettingsView } from '../../ipc/contract.js';
 import { HavreError, errnoCode } from '../errors/index.js';
 import { writeFileAtomic } from '../files/durable.js';
+import { loadPolicy, settingsUnderPolicy } from '../policy/index.js';
 import { defaultSettings } from './defaults.js';
 import { Exclusions } from './Exclusions.js';
 
@@ -55,9 +56,10 @@ export function checkSettings(patch: unknown, where = 'settings'): asserts patch
   if (p.exclusions) new Exclusions({ exclusions: p.exclusions, defaultExclusions: false, maxFileSizeMiB: null }, { home: homedir() });
 }
 
-/** The settings in effect (defaults under the user's), and what IT's policy locks (issue 8: none yet). */
+/** The settings in effect (defaults, the user's, IT's policy over both), and what the policy locks. */
 export async function loadSettings(home: string, userHome = homedir()): Promise<SettingsView> {
-  return { values: { ...defaultSettings(userHome), ...(await readUserSettings(home)) }, locked: {} };
+  const policy = await loadPolicy({ home, userHome });
+  return settingsUnderPolicy(defaultSettings(userHome), await readUserSettings(home), policy, userHome);
 }
 
 /** Applies a patch to the user's settings, after checking it; returns the settings in effect. */

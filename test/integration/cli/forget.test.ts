@@ -40,6 +40,20 @@ describe('forget and prune', () => {
     expect(r.json<{ decision: { forget: unknown[] } }>().decision.forget).toHaveLength(0);
   });
 
+  it('no option: the machine policy’s retention, said so (issue 8); options still win', async () => {
+    const root = join(f.dir, 'policy-root');
+    mkdirSync(join(root, 'etc/havre'), { recursive: true });
+    writeFileSync(join(root, 'etc/havre/policy.json'), JSON.stringify({ version: 1, retention: { keepLast: 2 } }));
+    const env = { HAVRE_POLICY_ROOT: root };
+    const r = await f.havre(['forget', '--dry-run', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ retention: { keepLast: 2 }, retentionFrom: 'machine-policy' });
+    expect(r.json<{ decision: { forget: unknown[] } }>().decision.forget).toHaveLength(2);
+    expect((await f.havre(['forget', '--dry-run'], { env })).stdout).toContain('Retention from the machine policy');
+    const mine = await f.havre(['forget', '--keep-last', '3', '--dry-run', '--json'], { env });
+    expect(mine.json<{ decision: { forget: unknown[] } }>().decision.forget).toHaveLength(1);
+  });
+
   it('keeps the newest snapshot, deletes the data only the others used, and the rest still restores', async () => {
     // A second catalog that knew the old indexes before the prune (another HAVRE_HOME).
     const otherHome = { HAVRE_HOME: join(f.dir, 'other-home') };
