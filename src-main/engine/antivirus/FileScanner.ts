@@ -17,13 +17,27 @@ export interface AntivirusConfig {
   readonly timeoutSeconds?: number;
 }
 
-/** IT's antivirus configuration for this machine (until issue 8's policy carries it). */
+/** A machine's own antivirus configuration, where no machine policy sets one (servers, tests). */
 export function antivirusFile(home: string): string {
   return join(home, 'antivirus.json');
 }
 
-/** The configuration, or null when there is none or it is disabled; SETTINGS_INVALID when malformed. */
-export async function readAntivirusConfig(home: string): Promise<AntivirusConfig | null> {
+/** Where Debian's and Ubuntu's clamav-daemon listens. */
+export const DEFAULT_CLAMD_SOCKET = '/var/run/clamav/clamd.ctl';
+
+/** The machine policy's antivirus section (policy/schema.ts) as a scanner configuration; null when disabled. */
+export function antivirusFromPolicy(p: { enabled: boolean; clamd?: string; whenUnavailable?: 'block' | 'continue' }): AntivirusConfig | null {
+  if (!p.enabled) return null;
+  const socket = p.clamd === undefined ? DEFAULT_CLAMD_SOCKET : p.clamd.startsWith('unix:') ? p.clamd.slice('unix:'.length) : p.clamd;
+  return { enabled: true, socket, whenUnavailable: p.whenUnavailable ?? 'continue' };
+}
+
+/**
+ * The configuration, or null when there is none or it is disabled: IT's machine policy when it has
+ * an antivirus section (it wins), else `antivirus.json`; SETTINGS_INVALID when that file is malformed.
+ */
+export async function readAntivirusConfig(home: string, policy?: { enabled: boolean; clamd?: string; whenUnavailable?: 'block' | 'continue' }): Promise<AntivirusConfig | null> {
+  if (policy) return antivirusFromPolicy(policy);
   let text: string;
   try {
     text = await readFile(antivirusFile(home), 'utf8');

@@ -1,2 +1,2 @@
-export { FileScanner, antivirusFile, readAntivirusConfig, type AntivirusConfig } from './FileScanner.js';
+export { FileScanner, antivirusFile, antivirusFromPolicy, readAntivirusConfig, DEFAULT_CLAMD_SOCKET, type AntivirusConfig } from './FileScanner.js';
 export { parseReply, ping, scanStream, ScannerFailure, type Verdict } from './clamd.js';

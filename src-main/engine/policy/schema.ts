@@ -94,7 +94,8 @@ export const POLICY_SCHEMA = {
       type: 'object', additionalProperties: false, required: ['enabled'],
       properties: {
         enabled: { type: 'boolean' },
-        clamd: { description: 'unix:/path/to/clamd.sock or tcp://host:port', type: 'string', pattern: '^(unix:/|tcp://)', maxLength: 1024 },
+        clamd: { description: 'unix:/path/to/clamd.sock or tcp://host:port (default: unix:/var/run/clamav/clamd.ctl, Debian and Ubuntu\'s clamav-daemon)', type: 'string', pattern: '^(unix:/|tcp://)', maxLength: 1024 },
+        whenUnavailable: { description: 'clamd cannot give a verdict: block (no backup until it can) or continue (store the files unscanned, and say so). Default: continue.', enum: ['block', 'continue'] },
       },
     },
     notifications: {
@@ -156,7 +157,7 @@ export interface Policy {
   lockReason?: string;
   targets?: PolicyTarget[];
   retention?: { keepLast?: number; keepHourly?: number; keepDaily?: number; keepWeekly?: number; keepMonthly?: number; keepYearly?: number };
-  antivirus?: { enabled: boolean; clamd?: string };
+  antivirus?: { enabled: boolean; clamd?: string; whenUnavailable?: 'block' | 'continue' };
   notifications?: { level: NotificationLevel };
   updates?: { enabled?: boolean; channel?: UpdateChannel };
   app?: { allowQuit?: boolean; startAtLogin?: boolean };

@@ -3,7 +3,7 @@
 // is never stored, the clean files beside it are, the user gets an OS alert, and the audit log
 // names the file (sealed). Then clamd goes away with the policy "block": the backup fails with
 // SCANNER_UNAVAILABLE and says so; with "continue" it stores unscanned and counts them.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobId } from '../../../src-main/engine/crypto/index.js';
@@ -100,6 +100,35 @@ describe.skipIf(!haveClamd())('antivirus filter with a real clamd', () => {
       expect(done.data.unscanned).toBeGreaterThan(0);
       expect(String(done.data.scannerFailure)).toContain('not running');
     });
+  });
+
+  it("IT's machine policy decides over antivirus.json: its clamd finds the EICAR file; disabled there, nothing is scanned", async () => {
+    const root = join(f.dir, 'policy-root');
+    mkdirSync(join(root, 'etc', 'havre'), { recursive: true });
+    const policyFile = join(root, 'etc', 'havre', 'policy.json');
+    const previous = process.env.HAVRE_POLICY_ROOT;
+    process.env.HAVRE_POLICY_ROOT = root;
+    try {
+      // antivirus.json points at no scanner with "block"; the policy's clamd is the real one.
+      writeFileSync(antivirusFile(f.home), JSON.stringify({ enabled: true, socket: join(f.dir, 'no-clamd.sock'), whenUnavailable: 'block' }));
+      writeFileSync(join(src, 'second.exe'), EICAR);
+      writeFileSync(policyFile, JSON.stringify({ version: 1, antivirus: { enabled: true, clamd: `unix:${clamd.socket}`, whenUnavailable: 'block' } }));
+      await open(async (repo) => {
+        const r = await runBackup(repo, { paths: [src], home: f.home });
+        // (invoice.pdf.exe was stored unscanned by the "continue" run above and is unchanged since: not read again)
+        expect(r.problems.filter((p) => p.kind === 'infected').map((p) => p.path)).toEqual([join(src, 'second.exe')]);
+      });
+      writeFileSync(policyFile, JSON.stringify({ version: 1, antivirus: { enabled: false } }));
+      await open(async (repo) => {
+        const r = await runBackup(repo, { paths: [src], home: f.home }); // no scan, so the unreachable scanner of antivirus.json does not block
+        expect(r.problems.filter((p) => p.kind === 'infected')).toEqual([]);
+        expect(repo.audit!.events().at(-1)?.data.scanned).toBeUndefined();
+      });
+    } finally {
+      if (previous === undefined) delete process.env.HAVRE_POLICY_ROOT;
+      else process.env.HAVRE_POLICY_ROOT = previous;
+      rmSync(join(src, 'second.exe'));
+    }
   });
 
   it('a malformed antivirus.json is a clear SETTINGS_INVALID, not a silent skip', async () => {

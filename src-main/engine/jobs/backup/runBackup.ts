@@ -15,6 +15,7 @@ import { DirtySet } from './DirtySet.js';
 import { sweepStaleStates } from './staleStates.js';
 import { isInside, normaliseSources, sourceTree } from './sources.js';
 import type { Exclusions } from '../../settings/index.js';
+import { loadPolicy } from '../../policy/index.js';
 
 /** Files in flight per chunk worker: enough to hide I/O latency on small files, few enough that
  *  large files' read buffers stay bounded (bench/ANALYSIS.md). */
@@ -66,7 +67,9 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   const stored = new FileListCollector();
   let scanner: FileScanner | null = null;
   return auditedJob(repo, 'backup', async () => {
-    const config = opts.scanner === undefined && opts.home !== undefined ? await readAntivirusConfig(opts.home) : null;
+    // IT's machine policy decides the antivirus filter where it says anything about it (issue 8).
+    const config = opts.scanner === undefined && opts.home !== undefined
+      ? await readAntivirusConfig(opts.home, (await loadPolicy({ home: opts.home })).policy.antivirus) : null;
     scanner = opts.scanner ?? (config ? new FileScanner(config) : null);
     const r = await backup(repo, opts, stored, scanner);
     reportInfected(repo, r.problems);
