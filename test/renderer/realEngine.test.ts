@@ -68,6 +68,12 @@ suite('renderer + real engine through the test bridge', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(readFileSync(path.join(out, 'Documents', 'lettre.txt')).equals(readFileSync(path.join(src, 'lettre.txt')))).toBe(true);
       expect(readFileSync(path.join(out, 'Documents', 'données.bin')).equals(readFileSync(path.join(src, 'données.bin')))).toBe(true);
+
+      // The scheduled restore test (issue 7), run now: the overview says when and how it went.
+      const run = await engine.maintain();
+      expect(run?.restoreTest).toMatchObject({ sampled: 2, identical: 2, verified: 0 });
+      await page.reload();
+      await expect.poll(() => page.getByTestId('figure-restore-test').textContent(), { timeout: 30_000 }).toMatch(/Last restore test.*2 files, all identical/);
     } finally {
       await bridged.close();
       await context.close();

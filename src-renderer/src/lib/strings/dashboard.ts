@@ -56,6 +56,10 @@ export const en = {
   'mode.watching': 'Continuous',
   'mode.scan-only': 'By regular scans',
   'mode.off': 'Scheduled only',
+  'figures.restoreTest': 'Last restore test',
+  'restoreTest.identical': '{files} files, all identical',
+  'restoreTest.intact': '{files} files, all intact ({identical} identical, {changed} changed on disk since)',
+  'restoreTest.failed': '{failed} of {files} files could not be restored: Havre repairs what it can, and IT is told',
 
   'warn.heading': 'Needs your attention',
   'warn.locked': 'This computer’s key is not available, so backups cannot run. You can still restore your files with your password.',
@@ -147,6 +151,10 @@ export const fr: Record<keyof typeof en, string> = {
   'mode.watching': 'Continue',
   'mode.scan-only': 'Par analyses régulières',
   'mode.off': 'Planifiée seulement',
+  'figures.restoreTest': 'Dernier test de restauration',
+  'restoreTest.identical': '{files} fichiers, tous identiques',
+  'restoreTest.intact': '{files} fichiers, tous intacts ({identical} identiques, {changed} modifiés sur le disque depuis)',
+  'restoreTest.failed': '{failed} fichier(s) sur {files} n’ont pas pu être restaurés : Havre répare ce qu’il peut, et le support informatique est prévenu',
 
   'warn.heading': 'À regarder',
   'warn.locked': 'La clé de cet ordinateur n’est pas disponible : les sauvegardes ne peuvent pas s’exécuter. Vous pouvez toujours restaurer vos fichiers avec votre mot de passe.',
