@@ -47,7 +47,7 @@ let lang: Lang = 'en';
 let lastStatus: EngineStatus | null = null;
 let lastLifecycle: EngineLifecycle | null = null;
 let lastProgress: JobProgress | null = null;
-const notifier = new Notifier(() => lang);
+const notifier = new Notifier(() => lang, () => policy.notifications ?? 'all');
 
 app.enableSandbox();
 

@@ -1,8 +1,10 @@
 // Which OS notifications the app shows: every failure of a job the user started, the first failure
 // of continuous protection (not one a minute), the engine restarting or failing for good, and the
 // successes the user asked to see — the jobs they started themselves ("Back up now", a restore).
-// Pure decisions; main.ts shows them with Electron's Notification.
+// IT's policy may narrow this (notifications.level): `failures` drops the successes, `none` shows
+// nothing (the tray still shows the state). Pure decisions; main.ts shows them with Electron's Notification.
 
+import type { NotificationLevel } from '../engine/policy/index.js';
 import type { AlertEvent, EngineLifecycle, JobResult } from '../ipc/contract.js';
 import { fill, MAIN_STRINGS, type Lang } from './strings.js';
 
@@ -17,7 +19,7 @@ export class Notifier {
   private lastBackgroundFailure: string | null = null;
   private lastLifecycle: EngineLifecycle['state'] | null = null;
 
-  constructor(private readonly lang: () => Lang) {}
+  constructor(private readonly lang: () => Lang, private readonly level: () => NotificationLevel = () => 'all') {}
 
   /** A job the user started from the window or the tray: its success will be told too. */
   requestedJob(jobId: string): void {
@@ -25,6 +27,12 @@ export class Notifier {
   }
 
   onResult(r: JobResult): Notice | null {
+    const notice = this.decideResult(r);
+    if (!notice || this.level() === 'none' || (r.ok && this.level() === 'failures')) return null;
+    return notice;
+  }
+
+  private decideResult(r: JobResult): Notice | null {
     const t = MAIN_STRINGS[this.lang()].notify;
     const asked = this.requested.delete(r.jobId);
     const files = new Intl.NumberFormat(this.lang()).format(r.summary.files);
@@ -49,7 +57,7 @@ export class Notifier {
    * Failed backups and restores are already told from their results (onResult), so not twice.
    */
   onAlert(a: AlertEvent): Notice | null {
-    if (a.kind === 'backup-failed' || a.kind === 'restore-failed') return null;
+    if (a.kind === 'backup-failed' || a.kind === 'restore-failed' || this.level() === 'none') return null;
     return { title: 'Havre', body: this.lang() === 'fr' ? a.messageFr : a.message };
   }
 
@@ -57,6 +65,7 @@ export class Notifier {
     const t = MAIN_STRINGS[this.lang()].notify;
     const before = this.lastLifecycle;
     this.lastLifecycle = l.state;
+    if (this.level() === 'none') return null;
     if (l.state === 'failed' && before !== 'failed') return { title: 'Havre', body: t.engineFailed };
     if (l.state === 'restarting' && before === 'running') return { title: 'Havre', body: t.engineRestarted };
     return null;

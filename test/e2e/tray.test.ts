@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_APP_POLICY, loadAppPolicy } from '../../src-main/app/appPolicy.js';
+import { DEFAULT_APP_POLICY, appPolicyFrom, loadAppPolicy } from '../../src-main/app/appPolicy.js';
 import { applyLoginItem, autostartEntry } from '../../src-main/app/loginItem.js';
 import { Notifier } from '../../src-main/app/notifier.js';
 import { trayView, type TrayMenuItem } from '../../src-main/app/trayModel.js';
-import type { EngineStatus, JobResult, ProtectionStatus } from '../../src-main/ipc/contract.js';
+import type { AlertEvent, EngineStatus, JobResult, ProtectionStatus } from '../../src-main/ipc/contract.js';
 
 const protection: ProtectionStatus = { mode: 'watching', activity: 'idle', protectedFiles: 10, pendingFiles: 0, pendingBytes: 0, failedFiles: 0, oldestPendingChange: null,
   lastSuccess: [], pause: null, warnings: [] };
@@ -82,6 +82,31 @@ describe('notifications', () => {
     expect(n.onLifecycle({ state: 'restarting', restarts: 2 })).toBeNull();
     expect(n.onLifecycle({ state: 'failed', restarts: 9 })?.body).toMatch(/cannot start/);
     expect(n.onLifecycle({ state: 'failed', restarts: 9 })).toBeNull();
+  });
+});
+
+describe('notifications under IT\'s policy (notifications.level)', () => {
+  const result = (over: Partial<JobResult>): JobResult => ({ jobId: 'j1', kind: 'backup', ok: true, summary: { files: 1234, bytes: 1, durationMs: 1 }, ...over });
+
+  it('failures: no success is told, failures and alerts are; none: nothing at all', () => {
+    let level: 'all' | 'failures' | 'none' = 'failures';
+    const n = new Notifier(() => 'en', () => level);
+    n.requestedJob('mine');
+    expect(n.onResult(result({ jobId: 'mine' }))).toBeNull();
+    const failure = { code: 'STORE_FULL', message: 'The storage is full.', messageFr: 'Le stockage est plein.' };
+    expect(n.onResult(result({ jobId: 'bg', ok: false, error: failure }))?.body).toMatch(/The storage is full/);
+    const virus: AlertEvent = { id: 'virus', kind: 'virus-found', severity: 'critical', time: '2026-12-06T00:00:00Z', message: 'A virus was found.', messageFr: 'Un virus a été trouvé.' };
+    expect(n.onAlert(virus)?.body).toBe('A virus was found.');
+    level = 'none';
+    n.requestedJob('mine2');
+    expect(n.onResult(result({ jobId: 'mine2', ok: false, error: failure }))).toBeNull();
+    expect(n.onAlert(virus)).toBeNull();
+    expect(n.onLifecycle({ state: 'failed', restarts: 9 })).toBeNull();
+  });
+
+  it('comes from the machine policy', () => {
+    expect(appPolicyFrom({ version: 1, notifications: { level: 'none' } }).notifications).toBe('none');
+    expect(appPolicyFrom({ version: 1 }).notifications).toBeUndefined();
   });
 });
 
