@@ -6,3 +6,4 @@ export { verifyChain, type BreakKind, type ChainBreak, type ChainReport } from '
 export { exportCsv, exportJsonl, verifyExport } from './exportLog.js';
 export { recordBestEffort, auditedJob } from './auditedJob.js';
 export { recordForHome } from './recordForHome.js';
+export { expectedSnapshots } from './expectedSnapshots.js';

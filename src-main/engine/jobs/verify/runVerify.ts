@@ -1,4 +1,4 @@
-import { auditedJob, FileListCollector } from '../../audit/index.js';
+import { auditedJob, expectedSnapshots, FileListCollector } from '../../audit/index.js';
 import { randomInt } from 'node:crypto';
 import type { PackEntry } from '../../catalog/index.js';
 import { HavreError, isHavreError } from '../../errors/index.js';
@@ -70,6 +70,8 @@ export async function runVerify(repo: Repository, opts: VerifyOptions = {}): Pro
 
 async function verify(repo: Repository, opts: VerifyOptions): Promise<VerifyResult> {
   const problems: VerifyProblem[] = [];
+  // Read before the snapshots are listed: a backup that ends meanwhile is not yet expected.
+  const expected = repo.audit ? expectedSnapshots(repo.audit.events()) : new Set<string>();
   const meter = new ProgressMeter('verify', opts.onProgress);
   const bad = new Map<string, string>(); // blob id → why it cannot be read
 
@@ -186,10 +188,19 @@ async function verify(repo: Repository, opts: VerifyOptions): Promise<VerifyResu
   }
   for (const s of snapshots) await walk(s.id.slice(0, 8), s.snapshot.tree, '');
 
+  // 5. Rollback: what this machine wrote and never forgot is still there (audit log, K_log).
+  const listed = new Set([...snapshots.map((s) => s.id), ...damaged.map((d) => d.id)]);
+  for (const id of expected) {
+    if (!listed.has(id)) problems.push({ kind: 'snapshot', object: id, reason: ROLLED_BACK });
+  }
+
   meter.report({ phase: 'done', files: packsRead, bytes: 0 }, true);
   return { ok: problems.length === 0, snapshots: snapshots.length, indexes: indexNames.length, packs: indexedPacks.size, packsRead,
     blobsChecked, trees, problems, affected, unindexedPacks };
 }
+
+/** Why a snapshot the audit log expects is reported (verify's problem reason). */
+export const ROLLED_BACK = 'written by this machine (audit log) and never forgotten, but missing from the repository: deleted outside Havre, or the repository was put back to an older state';
 
 function sameEntries(a: readonly PackEntry[], b: readonly PackEntry[]): boolean {
   return a.length === b.length && a.every((e, i) => {
