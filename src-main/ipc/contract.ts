@@ -415,7 +415,7 @@ export function isChannel(value: unknown): value is Channel {
 // Events: engine → main → renderer, one way
 // ---------------------------------------------------------------------------------------------
 
-export const ALERT_KINDS = ['backup-failed', 'backup-overdue', 'restore-failed', 'verify-failed', 'virus-found', 'upload-failed', 'restore-test-failed'] as const;
+export const ALERT_KINDS = ['backup-failed', 'backup-overdue', 'restore-failed', 'verify-failed', 'virus-found', 'upload-failed', 'restore-test-failed', 'audit-chain-rejected'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /**

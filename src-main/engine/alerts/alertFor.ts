@@ -37,6 +37,11 @@ export function alertFor(e: EventLike): AlertEvent | null {
       message: `The copy to ${String(d.target)} could not be completed: ${r.en} Havre tries again at the next backup.`,
       messageFr: `La copie vers ${String(d.target)} n’a pas pu être terminée : ${r.fr} Havre réessaie à la prochaine sauvegarde.` };
   }
+  if (e.type === 'appliance.chain-rejected') {
+    return { ...base, id: 'audit-chain-rejected', kind: 'audit-chain-rejected', severity: 'critical', code: 'AUDIT_CHAIN_BROKEN',
+      message: 'The backup appliance found this computer’s activity log altered or out of order, and has told IT. Your backups are not affected; IT will check this computer.',
+      messageFr: 'L’appliance de sauvegarde a trouvé le journal d’activité de cet ordinateur modifié ou dans le désordre, et a prévenu le support informatique. Vos sauvegardes ne sont pas touchées ; le support vérifiera cet ordinateur.' };
+  }
   if (e.type !== 'job.failed') return null;
   const job = String(d.job);
   const r = reason(d.error);

@@ -1,6 +1,7 @@
 // One run against this machine's repository on its appliance, for the CLI and the desktop engine
 // alike: what waits in the spool is sent first and last, and the appliance hears from the machine
 // after each backup (and every 3 hours otherwise); every write job adds an event to its chain.
+import { recordBestEffort } from '../audit/index.js';
 import { withRepository, type Repository } from '../repo/index.js';
 import type { Store } from '../store/index.js';
 import type { DrainResult } from '../store/spool/index.js';
@@ -17,10 +18,15 @@ export interface MachineRunHooks {
   readonly catalogVariant?: string;
 }
 
-/** Best effort: events that cannot be sent now wait in the audit log; the next run sends them. */
-async function sendEvents(target: MachineTarget, home: string): Promise<void> {
+/**
+ * Best effort: events that cannot be sent now wait in the audit log; the next run sends them. When
+ * the appliance finds the chain broken (it raised CHAIN_BREAK for IT), the user is told too: the
+ * event goes in the log, and the engine's alerts make it a notification.
+ */
+async function sendEvents(target: MachineTarget, home: string, repo: Repository): Promise<void> {
   try {
-    await pushEvents(home, target.ref, target.client);
+    const { chainOk } = await pushEvents(home, target.ref, target.client);
+    if (!chainOk) recordBestEffort(repo.audit, 'appliance.chain-rejected', {});
   } catch {
     // Kept locally; the next job sends it.
   }
@@ -44,7 +50,7 @@ export async function withMachineRepository<T>(target: MachineTarget, home: stri
       } finally {
         status = machineStatus(repo);
         // The jobs left their events in the audit log (engine/audit); they go to the appliance now.
-        await sendEvents(target, home);
+        await sendEvents(target, home, repo);
       }
     }, lockPurpose);
   } finally {

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertFor } from '../../../src-main/engine/alerts/index.js';
 import { auditFile } from '../../../src-main/engine/audit/index.js';
 import { enrollMachine, openMachineTarget, withMachineRepository, type MachineTarget } from '../../../src-main/engine/appliance/index.js';
 import { GENESIS_HASH, eventHash } from '../../../src-main/engine/appliance/protocol.js';
@@ -115,10 +116,15 @@ describe('audit events from the machine to its appliance', () => {
     expect(ev[0]!.chainOk).toBe(false);
     expect(eventHash(ev[0]!)).not.toBe(ev[0]!.hash);
     expect(appl.app!.alerts.list().some((a) => a.type === 'CHAIN_BREAK' && a.machineId === ref.machineId)).toBe(true);
+    // The user is told too, not only IT: the rejection is an event of the log, which alerts.
+    const told = local().filter((e) => e.type === 'appliance.chain-rejected');
+    expect(told).toHaveLength(1);
+    expect(alertFor({ seq: told[0]!.seq, time: new Date().toISOString(), type: told[0]!.type, data: {} })).toMatchObject({ kind: 'audit-chain-rejected', severity: 'critical', messageFr: expect.stringMatching(/support informatique/) });
   });
 
   it('the newest events deleted here after they were sent (truncation): the next event is a break the appliance flags', async () => {
     for (const a of appl.app!.alerts.list()) if (a.type === 'CHAIN_BREAK') appl.app!.alerts.close(a.id);
+    await backup(); // sends the rejection event of the test above; the chain goes on from the break
     const before = local().at(-1)!.seq;
     expect(acked()).toBe(before);
     const db = new Database(auditFile(home, ref.repoId));
