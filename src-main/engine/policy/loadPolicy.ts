@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../files/durable.js';
 import { EMPTY_POLICY, type Policy } from './schema.js';
 import { managedSources, type PolicySource } from './sources.js';
 import { expandFolders, parsePolicy, policyProblems } from './validate.js';
+import { recordForHome } from '../audit/index.js';
 
 export interface EffectivePolicy {
   readonly policy: Policy;
@@ -74,6 +75,12 @@ async function saveLastValid(home: string, sources: string[], policy: Policy): P
   const doc: LastValid = { version: 1, savedAt: new Date().toISOString(), sources, policy: kept };
   await mkdir(home, { recursive: true, mode: 0o700 });
   await writeFileAtomic(lastValidPolicyPath(home), JSON.stringify(doc, null, 2) + '\n');
+  // A new or changed policy is an operation of the audit log (issue 7): which parts changed, and
+  // from where; never the values (a token, URLs).
+  const was: Record<string, unknown> = { ...before?.policy };
+  const now: Record<string, unknown> = { ...kept };
+  const changed = Object.keys({ ...was, ...now }).filter((k) => k !== 'version' && JSON.stringify(was[k]) !== JSON.stringify(now[k])).sort();
+  await recordForHome(home, 'policy.changed', { sources, parts: changed });
 }
 
 export interface LoadPolicyOptions {

@@ -117,6 +117,10 @@ describe.skipIf(!haveClamd())('antivirus filter with a real clamd', () => {
         const r = await runBackup(repo, { paths: [src], home: f.home });
         // (invoice.pdf.exe was stored unscanned by the "continue" run above and is unchanged since: not read again)
         expect(r.problems.filter((p) => p.kind === 'infected').map((p) => p.path)).toEqual([join(src, 'second.exe')]);
+        // IT's policy taking effect is an operation of the audit log: which parts, from where, never the values.
+        const changed = repo.audit!.events().filter((e) => e.type === 'policy.changed');
+        expect(changed.at(-1)?.data).toMatchObject({ sources: [policyFile], parts: ['antivirus'] });
+        expect(JSON.stringify(changed.at(-1)?.data)).not.toContain(clamd.socket);
       });
       writeFileSync(policyFile, JSON.stringify({ version: 1, antivirus: { enabled: false } }));
       await open(async (repo) => {
