@@ -76,6 +76,7 @@ export class Repository {
     const catalog = Catalog.open(Repository.catalogFile(opts.home, config.repoId, opts.catalogVariant));
     const repo = new Repository(store, keys, config, catalog, via);
     repo.audit = openAudit(opts.home, config.repoId, keys.log);
+    repo.copyAlone = opts.catalogVariant !== undefined;
     // A person unlocking is an event; the machine's own unlocks (keychain, appliance certificate)
     // happen at every run and are implied by the job's event.
     if (PERSON_UNLOCKS.includes(via)) recordBestEffort(repo.audit, 'unlock', { via });
@@ -110,6 +111,9 @@ export class Repository {
 
   /** This repository's audit log on this machine (null when its file cannot be opened: jobs go on, DECISIONS.md). */
   audit: AuditLog | null = null;
+
+  /** Opened on one copy alone (a cloud copy read by itself), which may lag behind the repository. */
+  copyAlone = false;
 
   /**
    * Set when the store could not be listed at open (an appliance out of reach): the catalog, which
