@@ -78,6 +78,8 @@ function listen(server: Server | TcpServer): Promise<number> {
 export class HttpFaultProxy {
   readonly url: string;
   readonly requests: RecordedRequest[] = [];
+  /** Called as soon as a response is delivered whole (its status set): lets a test act at that very moment, not at its next poll. */
+  onDelivered: ((rec: RecordedRequest) => void) | null = null;
   private readonly faults: ActiveFault[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly upstreamRequests = new Set<ClientRequest>();
@@ -140,6 +142,11 @@ export class HttpFaultProxy {
     this.agent.destroy();
   }
 
+  private delivered(rec: RecordedRequest, status: number | null): void {
+    rec.status = status;
+    this.onDelivered?.(rec);
+  }
+
   private onConnection(s: Socket): void {
     if (this.isDown) {
       reset(s);
@@ -187,7 +194,7 @@ export class HttpFaultProxy {
             'x-amz-request-id': requestId,
             ...action.headers,
           });
-          res.end(body, () => (rec.status = action.status));
+          res.end(body, () => this.delivered(rec, action.status));
         });
         return;
       }
@@ -308,7 +315,7 @@ export class HttpFaultProxy {
         }
         done = true;
         req.resume(); // an upstream may answer before the body is all in (node:http would then stall)
-        res.end(() => (rec.status = upRes.statusCode ?? null));
+        res.end(() => this.delivered(rec, upRes.statusCode ?? null));
       });
       upRes.on('error', abort);
     });

@@ -1,6 +1,7 @@
 // The SDK client as radosgw, MinIO and AWS all accept it: SigV4, path or virtual addressing, TLS
 // 1.2+ on a bounded keep-alive pool, no SDK retries (S3Store retries, with its own policy).
 import { Agent as HttpAgent } from 'node:http';
+import type { Socket } from 'node:net';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -22,8 +23,8 @@ export function makeClient(s: ClientSettings): S3Client {
   const agentOptions = { keepAlive: true, maxSockets: s.maxSockets };
   const handler = new NodeHttpHandler({
     // TLS settings live on the agent, where no per-request option can loosen them.
-    httpsAgent: new HttpsAgent({ ...agentOptions, minVersion: 'TLSv1.2', rejectUnauthorized: true, ...(s.location.caPem !== undefined ? { ca: s.location.caPem } : {}) }),
-    httpAgent: new HttpAgent(agentOptions),
+    httpsAgent: guardSockets(new HttpsAgent({ ...agentOptions, minVersion: 'TLSv1.2', rejectUnauthorized: true, ...(s.location.caPem !== undefined ? { ca: s.location.caPem } : {}) })),
+    httpAgent: guardSockets(new HttpAgent(agentOptions)),
     connectionTimeout: s.timeouts?.connectMs ?? 10_000,
     // An idle timeout, not a total one: a throttled 16 MiB upload may rightly take minutes.
     socketTimeout: s.timeouts?.idleMs ?? 60_000,
@@ -42,4 +43,21 @@ export function makeClient(s: ClientSettings): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(s.clockOffsetMs !== undefined ? { systemClockOffset: s.clockOffsetMs } : {}),
   });
+}
+
+/**
+ * A connection reset while a request body is still being written can surface as an 'error' on
+ * the socket itself at a moment no request listens (between the request's end and the socket's
+ * return to the pool): without a listener Node kills the process. Seen when the network to the
+ * bucket was cut mid-backup (test/integration/targets/networkCut.test.ts). The request in flight
+ * still gets its own error (and is retried or reported); this listener only keeps the process up.
+ */
+function guardSockets<A extends HttpAgent>(agent: A): A {
+  const create = agent.createConnection.bind(agent) as (...args: unknown[]) => Socket;
+  (agent as unknown as { createConnection: (...args: unknown[]) => Socket }).createConnection = (...args: unknown[]) => {
+    const socket = create(...args);
+    socket.on('error', () => undefined);
+    return socket;
+  };
+  return agent;
 }
