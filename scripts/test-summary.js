@@ -12,7 +12,8 @@ try {
 }
 const passed = r.numPassedTests ?? 0;
 // A test file that fails to load has no failed test but is a failure all the same.
-const failed = Math.max(r.numFailedTests ?? 0, r.numFailedTestSuites ?? 0);
+const unloaded = (r.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+const failed = (r.numFailedTests ?? 0) + unloaded;
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -56,7 +56,7 @@ export class RestoringFile {
     if (this.writes !== expectedWrites) throw new HavreError('INTERNAL', { reason: `restore wrote ${this.writes} of ${expectedWrites} blobs of a file` });
     await this.fh.truncate(this.node.size);
     await this.fh.chmod(this.node.mode);
-    const secs = Number(BigInt(this.node.mtime) / 1000n) / 1e6;
+    const secs = utimeSeconds(this.node.mtime);
     await this.fh.utimes(secs, secs);
     if (process.getuid?.() === 0) await this.fh.chown(this.node.uid, this.node.gid).catch(() => undefined);
     await this.fh.close();
@@ -78,7 +78,18 @@ export class RestoringFile {
 }
 
 export async function setTimes(path: string, mtimeNs: string, link: boolean): Promise<void> {
-  const secs = Number(BigInt(mtimeNs) / 1000n) / 1e6;
+  const secs = utimeSeconds(mtimeNs);
   if (link) await lutimes(path, secs, secs);
   else await utimes(path, secs, secs);
+}
+
+/**
+ * Node's utimes takes seconds as a double and truncates to nanoseconds. At today's epoch a double
+ * holds about a quarter of a microsecond, so `µs / 1e6` lands just below the intended microsecond
+ * about half the time (and then below the millisecond too). Aiming at the middle of the
+ * microsecond makes the truncation land inside it: the restored time is exact to the microsecond.
+ */
+export function utimeSeconds(mtimeNs: string): number {
+  const us = BigInt(mtimeNs) / 1000n;
+  return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
 }
