@@ -8,14 +8,8 @@ import { startAppliance, type TestAppliance } from './helpers/appliance.js';
 import { call, open } from './helpers/https.js';
 import { enroll, type TestMachine } from './helpers/machines.js';
 import { newObject, objectPath, putObject, sha256Hex } from './helpers/objects.js';
+import { until } from '../helpers/until.js';
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('appliance objects', () => {
   let t: TestAppliance;
@@ -149,9 +143,9 @@ describe('appliance objects', () => {
     cut.req.on('error', () => undefined);
     await new Promise<void>((resolve) => cut.req.write(o.bytes.subarray(0, o.bytes.length / 2), () => resolve()));
     // Wait until the appliance holds part of it in its temp folder, then cut.
-    await until(() => readdirSync(join(t.dir, 'objects', '.tmp')).length > 0);
+    await until(() => readdirSync(join(t.dir, 'objects', '.tmp')).length > 0, 'an upload in .tmp');
     cut.req.destroy();
-    await until(() => readdirSync(join(t.dir, 'objects', '.tmp')).length === 0);
+    await until(() => readdirSync(join(t.dir, 'objects', '.tmp')).length === 0, 'an empty .tmp');
     expect((await call(t, 'HEAD', path, { id: a.id })).status).toBe(404);
     const listed = (await call(t, 'GET', objectPath(a.machineId, 'data'), { id: a.id })).json<ListResponse>();
     expect(listed.objects.map((x) => x.name)).not.toContain(o.name);

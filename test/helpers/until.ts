@@ -9,3 +9,10 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Polls `get` until it gives a value (not undefined), and returns it; fails like `until`. */
+export async function untilValue<T>(get: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 60_000, everyMs = 20): Promise<T> {
+  let value: T | undefined;
+  await until(async () => (value = await get()) !== undefined, what, timeoutMs, everyMs);
+  return value!;
+}

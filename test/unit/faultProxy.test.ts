@@ -4,6 +4,7 @@ import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMe
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { HttpFaultProxy, TcpProxy } from '../helpers/faultProxy.js';
+import { until } from '../helpers/until.js';
 
 interface Seen {
   method: string;
@@ -103,13 +104,6 @@ function send(base: string, path: string, opts: { method?: string; headers?: Rec
   });
 }
 
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -196,7 +190,7 @@ describe('HttpFaultProxy', () => {
     const r = await send(proxy.url, '/up', { method: 'PUT', body: randomBytes(8 * 1024 * 1024) });
     expect(r.status).toBeNull();
     expect(['ECONNRESET', 'EPIPE']).toContain(r.error);
-    await until(() => up.seen[0]?.closed === true);
+    await until(() => up.seen[0]?.closed === true, 'up.seen[0]?.closed === true');
     expect(up.seen[0]!.complete).toBe(false);
     expect(up.seen[0]!.bytes).toBeLessThanOrEqual(65_536);
     expect(proxy.requests[0]!.status).toBeNull();
@@ -232,7 +226,7 @@ describe('HttpFaultProxy', () => {
   it('hang, then down(): the client gets a reset; while down new connections are reset; up() restores', async () => {
     proxy.fault({ path: /^\/bytes/, times: 1, action: { kind: 'hang' } });
     const pending = send(proxy.url, '/bytes?n=5', { method: 'PUT', body: randomBytes(300_000) });
-    await until(() => proxy.requests[0]?.bodyBytes === 300_000);
+    await until(() => proxy.requests[0]?.bodyBytes === 300_000, 'proxy.requests[0]?.bodyBytes === 300_000');
     await new Promise((r) => setTimeout(r, 100));
     expect(up.seen).toEqual([]);
     proxy.down();
@@ -249,10 +243,10 @@ describe('HttpFaultProxy', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect((await send(proxy.url, '/bytes?n=1', { agent })).status).toBe(200);
     const pending = send(proxy.url, '/hang', { agent });
-    await until(() => up.seen.length === 2);
+    await until(() => up.seen.length === 2, 'up.seen.length === 2');
     proxy.down();
     expect(await pending).toMatchObject({ status: null, error: 'ECONNRESET' });
-    await until(() => up.seen[1]!.closed);
+    await until(() => up.seen[1]!.closed, 'up.seen[1]!.closed');
     proxy.up();
     expect((await send(proxy.url, '/bytes?n=1', { agent })).status).toBe(200);
     agent.destroy();
@@ -300,7 +294,7 @@ describe('TcpProxy', () => {
   it('down() resets open connections and new ones; up() restores', async () => {
     up.seen.length = 0;
     const pending = send(url, '/hang');
-    await until(() => up.seen.length === 1);
+    await until(() => up.seen.length === 1, 'up.seen.length === 1');
     proxy.down();
     expect(await pending).toMatchObject({ status: null, error: 'ECONNRESET' });
     expect(await send(url, '/bytes?n=3')).toMatchObject({ status: null, error: 'ECONNRESET' });
@@ -316,7 +310,7 @@ describe('TcpProxy', () => {
       expect(r.status).toBeNull();
       expect(['ECONNRESET', 'EPIPE']).toContain(r.error);
     }
-    await until(() => up.seen.length === 2 && up.seen.every((s) => s.closed));
+    await until(() => up.seen.length === 2 && up.seen.every((s) => s.closed), 'up.seen.length === 2 && up.seen.every((s) => s.closed)');
     for (const s of up.seen) {
       expect(s.complete).toBe(false);
       expect(s.bytes).toBeLessThan(100_000);

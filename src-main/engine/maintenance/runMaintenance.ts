@@ -6,11 +6,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errors/index.js';
 import { writeFileAtomic } from '../files/durable.js';
-import { runVerify, type VerifyResult } from '../jobs/index.js';
+import { runForget, runPrune, runVerify, type ForgetResult, type RetentionPolicy, type VerifyResult } from '../jobs/index.js';
 import type { Repository } from '../repo/index.js';
 import { repairFromWorkstation, type RepairResult } from './repairFromWorkstation.js';
 import { runRestoreTest, type RestoreTestResult } from './restoreTest.js';
-import { afterVerify, dueTasks, NO_MAINTENANCE, READ_SLICES, type MaintenanceState } from './schedule.js';
+import { afterVerify, dueTasks, NO_MAINTENANCE, READ_SLICES, retentionDue, type MaintenanceState } from './schedule.js';
 
 export function maintenanceFile(home: string, repoId: string): string {
   return join(home, 'maintenance', `${repoId}.json`);
@@ -19,7 +19,10 @@ export function maintenanceFile(home: string, repoId: string): string {
 export async function readMaintenanceState(home: string, repoId: string): Promise<MaintenanceState> {
   try {
     const s = JSON.parse(await readFile(maintenanceFile(home, repoId), 'utf8')) as Partial<MaintenanceState>;
-    return { ...NO_MAINTENANCE, ...s, nextSlice: Number.isInteger(s.nextSlice) && s.nextSlice! >= 0 ? s.nextSlice! % READ_SLICES : 0 };
+    const time = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    return { ...NO_MAINTENANCE, ...s, nextSlice: Number.isInteger(s.nextSlice) && s.nextSlice! >= 0 ? s.nextSlice! % READ_SLICES : 0,
+      lastRetention: time(s.lastRetention), lastPrune: time(s.lastPrune),
+      forgottenSincePrune: Number.isSafeInteger(s.forgottenSincePrune) && s.forgottenSincePrune! > 0 ? s.forgottenSincePrune! : 0 };
   } catch (e) {
     // Missing or damaged: everything is due again, which is the safe side.
     if (errnoCode(e) === 'ENOENT' || e instanceof SyntaxError) return NO_MAINTENANCE;
@@ -61,4 +64,29 @@ export async function runMaintenance(repo: Repository, opts: { home: string; now
     await writeState(opts.home, repoId, state);
   }
   return { verify, repair, restoreTest, state };
+}
+
+/** What a scheduled retention run did: null when none was due. */
+export interface RetentionRun {
+  readonly forget: ForgetResult;
+  readonly state: MaintenanceState;
+}
+
+/**
+ * The machine policy's retention, when due (daily; prune weekly): the writer's part of maintenance,
+ * so the caller holds the repository's lock and no backup runs meanwhile (Protector.exclusive).
+ * A run that fails leaves the state as it was: it is due again at the next check.
+ */
+export async function runRetention(repo: Repository, opts: { home: string; retention: RetentionPolicy; now?: number }): Promise<RetentionRun | null> {
+  const repoId = repo.config.repoId;
+  const now = opts.now ?? Date.now();
+  const state = await readMaintenanceState(opts.home, repoId);
+  const due = retentionDue(state, now);
+  if (!due.forget || Object.keys(opts.retention).length === 0) return null;
+  const forget = await runForget(repo, opts.retention, { now: new Date(now) });
+  const forgotten = state.forgottenSincePrune + forget.decision.forget.length;
+  const pruned = due.prune && forgotten > 0 ? await runPrune(repo) : undefined;
+  const next: MaintenanceState = { ...state, lastRetention: now, ...(pruned ? { lastPrune: now, forgottenSincePrune: 0 } : { forgottenSincePrune: forgotten }) };
+  await writeState(opts.home, repoId, next);
+  return { forget: pruned ? { ...forget, prune: pruned } : forget, state: next };
 }

@@ -13,6 +13,9 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 export const READ_SLICES = 30;
 export const VERIFY_EVERY_MS = DAY_MS;
 export const RESTORE_TEST_EVERY_MS = 7 * DAY_MS;
+/** The machine policy's retention is applied (forget) daily; what it forgot is pruned weekly. */
+export const RETENTION_EVERY_MS = DAY_MS;
+export const PRUNE_EVERY_MS = 7 * DAY_MS;
 
 
 export interface MaintenanceState {
@@ -21,9 +24,14 @@ export interface MaintenanceState {
   readonly nextSlice: number;
   readonly lastVerifyOk: boolean | null;
   readonly lastRestoreTest: RestoreTestSummary | null;
+  /** ms of the last scheduled forget and prune; null: never. */
+  readonly lastRetention: number | null;
+  readonly lastPrune: number | null;
+  /** Snapshots forgotten since the last prune: a prune with nothing to free is skipped. */
+  readonly forgottenSincePrune: number;
 }
 
-export const NO_MAINTENANCE: MaintenanceState = { lastVerify: null, nextSlice: 0, lastVerifyOk: null, lastRestoreTest: null };
+export const NO_MAINTENANCE: MaintenanceState = { lastVerify: null, nextSlice: 0, lastVerifyOk: null, lastRestoreTest: null, lastRetention: null, lastPrune: null, forgottenSincePrune: 0 };
 
 export interface DueTasks {
   /** The slices to read, when a verification is due. */
@@ -45,4 +53,15 @@ export function dueTasks(s: MaintenanceState, now: number): DueTasks {
 /** The state after a verification that read `slices` (it completed, whatever it found). */
 export function afterVerify(s: MaintenanceState, slices: readonly number[], ok: boolean, now: number): MaintenanceState {
   return { ...s, lastVerify: now, lastVerifyOk: ok, nextSlice: ((slices.at(-1) ?? s.nextSlice - 1) + 1) % READ_SLICES };
+}
+
+/**
+ * Retention's rhythm (DECISIONS.md "Scheduled retention"): forget daily, prune weekly when something
+ * was forgotten since the last prune (prune reads every tree and may rewrite packs: too heavy for
+ * a laptop every day, and it frees nothing that forget did not give up).
+ */
+export function retentionDue(s: MaintenanceState, now: number): { forget: boolean; prune: boolean } {
+  const forget = s.lastRetention === null || now - s.lastRetention >= RETENTION_EVERY_MS || now < s.lastRetention;
+  const pruneTime = s.lastPrune === null || now - s.lastPrune >= PRUNE_EVERY_MS || now < s.lastPrune;
+  return { forget, prune: forget && pruneTime };
 }

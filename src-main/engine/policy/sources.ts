@@ -13,6 +13,8 @@ import { parseRegQuery, registryToPolicy } from './registry.js';
 export interface PolicySource {
   /** Where it is, as IT would look for it: a path or a registry key. */
   readonly name: string;
+  /** The file, for a file source: a running engine watches it (a registry key is re-read on a timer). */
+  readonly path?: string;
   /** The document, or undefined when nothing is there. Throws POLICY_UNREADABLE. */
   read(): Promise<unknown>;
 }
@@ -39,6 +41,7 @@ async function readBounded(path: string, name: string): Promise<Buffer | undefin
 function fileSource(path: string, what: string, parse: (bytes: Buffer) => unknown): PolicySource {
   return {
     name: path,
+    path,
     async read() {
       const bytes = await readBounded(path, path);
       if (bytes === undefined) return undefined;

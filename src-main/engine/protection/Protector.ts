@@ -7,7 +7,8 @@ import { isInside } from '../jobs/backup/sources.js';
 import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { LocalLock, Repository } from '../repo/index.js';
-import { Exclusions, loadSettings, settingsPath } from '../settings/index.js';
+import { managedSources, type Policy } from '../policy/index.js';
+import { Exclusions, loadEffectiveSettings, settingsPath } from '../settings/index.js';
 import { changed, DEFAULT_RHYTHM, type RhythmRules } from './ChangeRhythm.js';
 import { readConditions } from './conditions.js';
 import { pauseState, uploadRate, userPauseFor, type Conditions } from './gates.js';
@@ -93,8 +94,10 @@ const AWAY_CODES = new Set(['REPO_NOT_FOUND', 'STORE_UNAVAILABLE', 'TARGETS_UNRE
 const AWAY_RETRY_MS = 30_000;
 /** How often the upload limit is set again from the bandwidth rules (they change with the time of day). */
 const RATE_EVERY_MS = 30_000;
-/** How often the pause and settings files are looked at. */
+/** How often the pause, settings and policy files are looked at. */
 const FILE_POLL_MS = 1000;
+/** A policy that is not a file (the Windows registry) is read again this often; files are watched. */
+const POLICY_RECHECK_MS = 5 * 60_000;
 /** A timer that fires this much later than asked means the machine slept: scan what changed meanwhile. */
 const SLEEP_GAP_MS = 60_000;
 /** While no watcher covers a folder, changes are found by scans only: at least this often. */
@@ -115,6 +118,12 @@ export class Protector {
   private queue: Catalog | null = null;
   private watcher: ChangeSource | null = null;
   private settings: Settings | null = null;
+  /** The machine policy's parts a backup needs (read with the settings, again when either changes). */
+  private antivirusPolicy: Policy['antivirus'] | null = null;
+  private policyFiles: string[] = [];
+  private policyTimer: NodeJS.Timeout | null = null;
+  /** Work that needs the repository alone (retention's forget and prune): no backup starts meanwhile. */
+  private holding: Promise<void> | null = null;
   private exclusions: Exclusions | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = 0;
@@ -159,6 +168,11 @@ export class Protector {
     // these files: polled each second (fs.watch misses atomic renames on some systems).
     watchFile(pauseFile(this.opts.home), { interval: FILE_POLL_MS }, this.onPauseFile);
     watchFile(settingsPath(this.opts.home), { interval: FILE_POLL_MS }, this.onSettingsFile);
+    // IT's policy takes effect without a restart: its files are watched like the settings.
+    this.policyFiles = managedSources().flatMap((s) => (s.path !== undefined ? [s.path] : []));
+    for (const f of this.policyFiles) watchFile(f, { interval: FILE_POLL_MS }, this.onSettingsFile);
+    this.policyTimer = setInterval(this.onSettingsFile, POLICY_RECHECK_MS);
+    this.policyTimer.unref?.();
     await this.refreshPause(); // the first status already says whether protection is paused
     this.rateTimer = setInterval(() => this.applyRate(), RATE_EVERY_MS);
     this.rateTimer.unref?.();
@@ -186,6 +200,10 @@ export class Protector {
     this.rateTimer = null;
     unwatchFile(pauseFile(this.opts.home), this.onPauseFile);
     unwatchFile(settingsPath(this.opts.home), this.onSettingsFile);
+    for (const f of this.policyFiles) unwatchFile(f, this.onSettingsFile);
+    this.policyFiles = [];
+    if (this.policyTimer) clearInterval(this.policyTimer);
+    this.policyTimer = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running?.abort.abort('Havre is stopping');
@@ -198,13 +216,34 @@ export class Protector {
     this.lock = null;
   }
 
-  /** Settings changed: watch the new folders and scan them all once (nothing when they did not really change). */
+  /**
+   * Settings or policy changed: watch the new folders and scan them all once (nothing when neither
+   * really changed).
+   */
   async settingsChanged(): Promise<void> {
     if (this.stopped) return;
-    const view = await loadSettings(this.opts.home, this.opts.userHome ?? homedir());
-    if (JSON.stringify(view.values) === JSON.stringify(this.settings)) return;
+    const { view, policy } = await loadEffectiveSettings(this.opts.home, this.opts.userHome ?? homedir());
+    if (JSON.stringify([view.values, policy.policy.antivirus ?? null]) === JSON.stringify([this.settings, this.antivirusPolicy])) return;
     await this.applySettings();
     this.tick(0);
+  }
+
+  /**
+   * Runs `work` with the repository to itself: waits for the backup in progress, and no backup
+   * starts until `work` ends. Retention's forget and prune take the repository's lock, which a
+   * backup starting meanwhile would find taken, and count as a failure.
+   */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.running || this.holding) await (this.running?.done ?? this.holding);
+    let release!: () => void;
+    this.holding = new Promise<void>((r) => (release = r));
+    try {
+      return await work();
+    } finally {
+      this.holding = null;
+      release();
+      this.tick(0);
+    }
   }
 
   async pauseFor(req: PauseRequest): Promise<ProtectionStatus> {
@@ -272,8 +311,9 @@ export class Protector {
   // ---- the loop ----------------------------------------------------------------------------
 
   private async applySettings(): Promise<void> {
-    const view = await loadSettings(this.opts.home, this.opts.userHome ?? homedir());
+    const { view, policy } = await loadEffectiveSettings(this.opts.home, this.opts.userHome ?? homedir());
     this.settings = view.values;
+    this.antivirusPolicy = policy.policy.antivirus ?? null;
     this.exclusions = new Exclusions(view.values, { home: this.opts.userHome ?? homedir() });
     this.applyRate();
     if (this.opts.managePriority && view.values.cpuPriority !== 'normal') lowerPriority();
@@ -360,10 +400,10 @@ export class Protector {
     const q = this.queue;
     if (this.stopped || !q || !this.settings) return;
     this.noticeClockJumps();
-    if (this.running) return; // its end ticks again
+    if (this.running || this.holding) return; // its end ticks again
     const force = this.forceScan;
     const pause = await this.refreshPause();
-    if (this.stopped || this.running) return; // stopped, or a run began, while we looked
+    if (this.stopped || this.running || this.holding) return; // stopped, or a run began, while we looked
     if (pause && !force) {
       const until = pause.until ? Date.parse(pause.until) - this.clock.now() : RECHECK_MS;
       this.tick(Math.min(Math.max(until, 1000), RECHECK_MS));
@@ -410,6 +450,7 @@ export class Protector {
       if (settings.folders.length === 0) throw new HavreError('NOTHING_TO_PROTECT');
       const result = await this.opts.host.run((repo) => runBackup(repo, {
         paths: settings.folders, home: this.opts.home, exclusions: this.exclusions!, continuous: true, tags: ['continuous'], signal: abort.signal,
+        antivirusPolicy: this.antivirusPolicy,
         ...(due ? { changedPaths: due.map((r) => r.path) } : {}), holdBack: heldBack,
         ...(this.opts.onProgress ? { onProgress: (p: JobProgress) => this.opts.onProgress!(jobId, p) } : {}),
       }));

@@ -1,4 +1,4 @@
-import { readMaintenanceState, runMaintenance, type MaintenanceRun } from '../maintenance/index.js';
+import { readMaintenanceState, runMaintenance, runRetention, type MaintenanceRun, type RetentionRun } from '../maintenance/index.js';
 import { Alerter } from '../alerts/index.js';
 import { homedir, hostname } from 'node:os';
 import type { AlertEvent, ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest,
@@ -374,13 +374,19 @@ export class EngineService implements EngineApi {
 
   /**
    * The scheduled verification and restore test, when due (hourly check): beside continuous
-   * protection, as a reader (no lock: backups go on meanwhile). Returns what ran.
+   * protection, as a reader (no lock: backups go on meanwhile). Then the machine policy's retention
+   * when IT set one (forget daily, prune weekly), with the repository to itself. Returns what ran.
    */
-  async maintain(): Promise<MaintenanceRun | null> {
+  async maintain(): Promise<(MaintenanceRun & { retention: RetentionRun | null }) | null> {
     if (this.maintaining || !this.protectorRepo) return null;
     this.maintaining = true;
     try {
-      return await this.withRepo((repo) => runMaintenance(repo, { home: this.home, now: this.opts.now?.() ?? Date.now() }));
+      const now = this.opts.now?.() ?? Date.now();
+      const run = await this.withRepo((repo) => runMaintenance(repo, { home: this.home, now }));
+      const { retention: rules } = (await loadPolicy({ home: this.home, ...(this.opts.userHome !== undefined ? { userHome: this.opts.userHome } : {}) })).policy;
+      if (!rules || Object.keys(rules).length === 0) return { ...run, retention: null };
+      const apply = (): Promise<RetentionRun | null> => this.withRepo((repo) => runRetention(repo, { home: this.home, retention: rules, now }), 'retention');
+      return { ...run, retention: this.protector ? await this.protector.exclusive(apply) : await apply() };
     } finally {
       this.maintaining = false;
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { settingsPatchProblem, type Settings, type SettingsView } from '../../ipc/contract.js';
 import { HavreError, errnoCode } from '../errors/index.js';
 import { writeFileAtomic } from '../files/durable.js';
-import { loadPolicy, settingsUnderPolicy } from '../policy/index.js';
+import { loadPolicy, settingsUnderPolicy, type EffectivePolicy } from '../policy/index.js';
 import { defaultSettings } from './defaults.js';
 import { Exclusions } from './Exclusions.js';
 
@@ -58,8 +58,13 @@ export function checkSettings(patch: unknown, where = 'settings'): asserts patch
 
 /** The settings in effect (defaults, the user's, IT's policy over both), and what the policy locks. */
 export async function loadSettings(home: string, userHome = homedir()): Promise<SettingsView> {
+  return (await loadEffectiveSettings(home, userHome)).view;
+}
+
+/** The settings in effect and the machine policy they were read under (one read of the policy). */
+export async function loadEffectiveSettings(home: string, userHome = homedir()): Promise<{ view: SettingsView; policy: EffectivePolicy }> {
   const policy = await loadPolicy({ home, userHome });
-  return settingsUnderPolicy(defaultSettings(userHome), await readUserSettings(home), policy, userHome);
+  return { view: settingsUnderPolicy(defaultSettings(userHome), await readUserSettings(home), policy, userHome), policy };
 }
 
 /** Applies a patch to the user's settings, after checking it; returns the settings in effect. */

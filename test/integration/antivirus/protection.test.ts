@@ -17,16 +17,8 @@ import { FsStore } from '../../../src-main/engine/store/index.js';
 import type { AlertEvent, EngineEvent } from '../../../src-main/ipc/contract.js';
 import { EICAR, EICAR_SIGNATURE, haveClamd, startClamd, type TestClamd } from '../../helpers/clamd.js';
 import { newRepo, type RepoFixture } from '../../helpers/repoFixture.js';
+import { untilValue } from '../../helpers/until.js';
 
-async function until<T>(get: () => T | undefined | Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!haveClamd())('antivirus filter with a real clamd', () => {
   let clamd: TestClamd;
@@ -59,7 +51,7 @@ describe.skipIf(!haveClamd())('antivirus filter with a real clamd', () => {
       if (e.type === 'alert') alerts.push(e.payload);
     });
     try {
-      const alert = await until(() => alerts.find((a) => a.kind === 'virus-found'), 'the virus alert from the start-up scan');
+      const alert = await untilValue(() => alerts.find((a) => a.kind === 'virus-found'), 'the virus alert from the start-up scan');
       expect(alert).toMatchObject({ severity: 'critical', code: 'VIRUS_FOUND' });
       expect(alert.message).toContain(EICAR_SIGNATURE);
       expect(alert.messageFr).toContain('infecté');

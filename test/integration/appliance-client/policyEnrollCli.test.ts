@@ -8,19 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHomeConfig } from '../../../src-main/engine/home/homeConfig.js';
 import { runHavre, spawnHavre, type Child } from '../../helpers/cli.js';
 import { initAppliance, makeSource, startInProcess, tempRoot, type RunningAppliance } from './helpers.js';
+import { until } from '../../helpers/until.js';
 
 const haveBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS);
 
 interface Line { event: string; snapshot?: string; machineId?: string; error?: { code: string; message: string } }
 const lines = (c: Child): Line[] => c.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
 
-async function until(cond: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!haveBus)('silent enrollment from the machine policy (CLI, OS keychain, real appliance)', () => {
   const tmp = tempRoot('havre-policy-cli-');
@@ -51,7 +45,7 @@ describe.skipIf(!haveBus)('silent enrollment from the machine policy (CLI, OS ke
     const env = { HAVRE_HOME: join(tmp.root, 'home'), HAVRE_POLICY_ROOT: policyRoot, HAVRE_INSECURE_TEST_KDF: '1' };
     const d = spawnHavre(['daemon', '--json'], env);
     daemon = d;
-    await until(() => lines(d).some((l) => l.event === 'backup') || d.child.exitCode !== null, 'the first backup');
+    await until(() => lines(d).some((l) => l.event === 'backup') || d.child.exitCode !== null, 'the first backup', 90_000);
     expect(d.child.exitCode, d.stderr()).toBeNull();
     const events = lines(d).map((l) => l.event);
     expect(events.indexOf('enrolled')).toBeGreaterThanOrEqual(0);

@@ -50,14 +50,7 @@ export async function watch(roots: string[], options: Partial<WatchOptions> = {}
   return watched;
 }
 
-/** Polls `cond` until it holds; fails with `what` if it still does not after a minute. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`still waiting, after ${timeoutMs / 1000} s, for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from '../../helpers/until.js';
 
 export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

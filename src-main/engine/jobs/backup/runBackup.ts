@@ -15,7 +15,7 @@ import { DirtySet } from './DirtySet.js';
 import { sweepStaleStates } from './staleStates.js';
 import { isInside, normaliseSources, sourceTree } from './sources.js';
 import type { Exclusions } from '../../settings/index.js';
-import { loadPolicy } from '../../policy/index.js';
+import { loadPolicy, type Policy } from '../../policy/index.js';
 
 /** Files in flight per chunk worker: enough to hide I/O latency on small files, few enough that
  *  large files' read buffers stay bounded (bench/ANALYSIS.md). */
@@ -46,6 +46,11 @@ export interface BackupOptions {
   readonly signal?: AbortSignal;
   /** The antivirus filter; by default the one `<home>/antivirus.json` configures, null for none. */
   readonly scanner?: FileScanner | null;
+  /**
+   * The machine policy's antivirus section, when the caller has already read the policy (continuous
+   * protection keeps it and re-reads it when it changes): saves a policy read on every backup.
+   */
+  readonly antivirusPolicy?: Policy['antivirus'] | null;
 }
 
 export interface BackupResult {
@@ -68,8 +73,9 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   let scanner: FileScanner | null = null;
   return auditedJob(repo, 'backup', async () => {
     // IT's machine policy decides the antivirus filter where it says anything about it (issue 8).
-    const config = opts.scanner === undefined && opts.home !== undefined
-      ? await readAntivirusConfig(opts.home, (await loadPolicy({ home: opts.home })).policy.antivirus) : null;
+    const fromPolicy = opts.antivirusPolicy !== undefined ? opts.antivirusPolicy ?? undefined
+      : opts.scanner === undefined && opts.home !== undefined ? (await loadPolicy({ home: opts.home })).policy.antivirus : undefined;
+    const config = opts.scanner === undefined && opts.home !== undefined ? await readAntivirusConfig(opts.home, fromPolicy) : null;
     scanner = opts.scanner ?? (config ? new FileScanner(config) : null);
     const r = await backup(repo, opts, stored, scanner);
     reportInfected(repo, r.problems);
