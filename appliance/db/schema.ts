@@ -147,6 +147,11 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens ADD COLUMN uses INTEGER NOT NULL DEFAULT 0;
   UPDATE tokens SET uses = 1 WHERE used_at IS NOT NULL;
   `,
+  // 3: restore passwords set after enrollment (issue 8): a silent enrollment's password is random
+  // and forgotten (password_set = 0) until the machine sets the user's first one.
+  `
+  ALTER TABLE accounts ADD COLUMN password_set INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

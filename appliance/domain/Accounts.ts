@@ -5,15 +5,15 @@
 // lockout doubles the delay up to 24 hours. While locked, every login, right or wrong, gets
 // LOCKED_OUT (no oracle). A success resets the failure count; the lockout count (what doubles)
 // is reset only by an administrator's unlock. Lockouts and unlocks go to the log and raise alerts.
-import type { AdminKeys, AuthParamsResponse, LoginResponse } from '../../src-main/engine/appliance/protocol.js';
-import { LOCKOUT_THRESHOLD, parseAuthParamsRequest, parseLoginRequest } from '../../src-main/engine/appliance/protocol.js';
+import type { AdminKeys, AuthParamsResponse, LoginResponse, SetPasswordResponse } from '../../src-main/engine/appliance/protocol.js';
+import { LOCKOUT_THRESHOLD, parseAuthParamsRequest, parseLoginRequest, parseSetPasswordRequest } from '../../src-main/engine/appliance/protocol.js';
 import type { Alerts } from '../alerts/Alerts.js';
 import type { Clock } from '../clock.js';
 import { iso } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { ApplianceError } from '../errors/index.js';
 import type { Actor, ApplianceLog } from './ApplianceLog.js';
-import { machineLabel, type Machines } from './Machines.js';
+import { machineLabel, type MachineRecord, type Machines } from './Machines.js';
 import { authHash, newAuthRecord, sameDigest } from './secrets.js';
 import type { Sessions } from './Sessions.js';
 
@@ -39,6 +39,7 @@ interface AccountRow {
   failures: number;
   lock_count: number;
   locked_until: number | null;
+  password_set: 0 | 1;
 }
 
 /** How long the n-th lockout (1-based) lasts. */
@@ -71,10 +72,47 @@ export class Accounts {
     }).immediate();
   }
 
-  /** At enrollment, inside its transaction. */
-  createUser(machineId: string, authKey: Uint8Array): void {
+  /** At enrollment, inside its transaction. `passwordSet` false: a silent enrollment's random password. */
+  createUser(machineId: string, authKey: Uint8Array, passwordSet = true): void {
     const rec = newAuthRecord(authKey);
-    this.db.prepare('INSERT INTO accounts (id, kind, machine_id, auth_salt, auth_hash) VALUES (?, ?, ?, ?, ?)').run(userAccount(machineId), 'user', machineId, rec.salt, rec.hash);
+    this.db.prepare('INSERT INTO accounts (id, kind, machine_id, auth_salt, auth_hash, password_set) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(userAccount(machineId), 'user', machineId, rec.salt, rec.hash, passwordSet ? 1 : 0);
+  }
+
+  /** Whether the machine's user chose a restore password (false after a silent enrollment, until they do). */
+  passwordSet(machineId: string): boolean {
+    return this.row(userAccount(machineId))?.password_set !== 0;
+  }
+
+  /**
+   * POST /v1/machine/password (PROTOCOL.md §5): the machine's user sets or changes the restore
+   * password. The machine sends a fresh USER pair holding SECRET, sealed under the new password;
+   * once a password was chosen, the current one's auth key is needed and counts toward the
+   * lockout like a login. The old USER keys, auth key and user sessions are gone after.
+   */
+  setPassword(m: MachineRecord, body: unknown): SetPasswordResponse {
+    const req = parseSetPasswordRequest(body);
+    const id = userAccount(m.id);
+    const attempt = this.db.transaction((): Attempt => {
+      const row = this.row(id);
+      if (!row) return { ok: false, error: new ApplianceError('NOT_FOUND', { what: 'account' }) };
+      if (row.password_set !== 0) {
+        if (req.currentAuthKey === undefined) {
+          return { ok: false, error: new ApplianceError('FORBIDDEN', { reason: 'a restore password was already chosen for this machine; the current one is needed to change it' }) };
+        }
+        const current = this.attempt(id, Buffer.from(req.currentAuthKey, 'base64'));
+        if (!current.ok) return current;
+      }
+      const escrow = { ...this.machines.require(m.id).escrow, ...req.keys };
+      const rec = newAuthRecord(Buffer.from(req.authKey, 'base64'));
+      this.db.prepare('UPDATE machines SET escrow = ? WHERE id = ?').run(JSON.stringify(escrow), m.id);
+      this.db.prepare('UPDATE accounts SET auth_salt = ?, auth_hash = ?, password_set = 1, failures = 0 WHERE id = ?').run(rec.salt, rec.hash, id);
+      this.sessions.endUserSessions(m.id);
+      this.log.write('machine', 'user.password', m.id, { first: row.password_set === 0 });
+      return { ok: true, row };
+    }).immediate();
+    if (!attempt.ok) throw attempt.error;
+    return { machineId: m.id, passwordSet: true };
   }
 
   adminKeys(): AdminKeys {

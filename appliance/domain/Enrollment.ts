@@ -54,7 +54,7 @@ export class Enrollment {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(machineId, req.host, req.user, now, token.id, cert.fingerprint, cert.notAfter, req.keys.repoId, JSON.stringify(req.keys), beemoAes, this.config.defaultQuotaBytes, this.config.defaultMaxSilenceHours);
-      this.accounts.createUser(machineId, Buffer.from(req.authKey, 'base64'));
+      this.accounts.createUser(machineId, Buffer.from(req.authKey, 'base64'), req.passwordUnset !== true);
       this.log.write('machine', 'machine.enroll', machineId, { host: req.host, user: req.user, tokenId: token.id });
     }).immediate();
     return { applianceId: this.config.applianceId, machineId, certificate: cert.pem, beemoAes: beemoAes.toString('base64'), heartbeatSeconds: HEARTBEAT_SECONDS };

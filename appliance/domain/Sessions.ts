@@ -34,6 +34,11 @@ export class Sessions {
     return r.machine_id === null ? null : { role: 'user', machineId: r.machine_id, expires: r.expires };
   }
 
+  /** Ends the user sessions of one machine (its password changed: who logged in with the old one is out). */
+  endUserSessions(machineId: string): number {
+    return this.db.prepare("DELETE FROM sessions WHERE role = 'user' AND machine_id = ?").run(machineId).changes;
+  }
+
   /** Forgets expired sessions; returns how many. */
   expire(): number {
     return this.db.prepare('DELETE FROM sessions WHERE expires <= ?').run(this.clock.now()).changes;

@@ -109,7 +109,8 @@ export function buildRoutes(s: HttpServices, auth: Auth, limits: Pick<ServerLimi
     },
     { method: 'POST', pattern: ['v1', 'machine', 'renew'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, await s.machines.renew(m, await json(x.req)))) },
     // ---- keys and auth (§5) ----
-    { method: 'GET', pattern: ['v1', 'machine', 'keys'], handler: machineRoute((x, m) => sendJson(x.res, 200, s.machines.machineKeys(m))) },
+    { method: 'GET', pattern: ['v1', 'machine', 'keys'], handler: machineRoute((x, m) => sendJson(x.res, 200, { ...s.machines.machineKeys(m), passwordSet: s.accounts.passwordSet(m.id) })) },
+    { method: 'POST', pattern: ['v1', 'machine', 'password'], handler: machineRoute(async (x, m) => sendJson(x.res, 200, s.accounts.setPassword(m, await json(x.req)))) },
     { method: 'POST', pattern: ['v1', 'auth', 'params'], handler: async (x) => sendJson(x.res, 200, s.accounts.params(await json(x.req))) },
     { method: 'POST', pattern: ['v1', 'auth', 'login'], handler: async (x) => sendJson(x.res, 200, s.accounts.login(await json(x.req))) },
     {

@@ -7,6 +7,7 @@ Commands:
   enroll --appliance URL --token TOKEN [--user NAME]
                                        join the company's backup appliance (token from IT)
   enroll --from-policy                 enroll now with the appliance and token of the machine policy
+  password [set]                       your restore password on the appliance: is one set; choose or change it
   backup PATH... [--tag T]             back up files and folders
   snapshots [--all]                    list snapshots (continuous ones one per hour unless --all)
   ls SNAPSHOT [PATH] [-r]              list a folder of a snapshot (-r: recursively)

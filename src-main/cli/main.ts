@@ -16,11 +16,13 @@ import { statusCommand } from './commands/status.js';
 import { targetCommand } from './commands/target.js';
 import { verifyCommand } from './commands/verify.js';
 import { logCommand } from './commands/log.js';
+import { passwordCommand } from './commands/password.js';
 import { HELP } from './help.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   init: initCommand,
   enroll: enrollCommand,
+  password: passwordCommand,
   machines: machinesCommand,
   backup: backupCommand,
   snapshots: snapshotsCommand,

@@ -12,7 +12,7 @@ import {
   type SessionOpenRequest, type SessionOpenResult, type SessionRef, type SnapshotsRequest, type VersionsRequest, type VersionsResult,
 } from './browse.js';
 import { isActivityQuery, type ActivityEvent, type ActivityPage, type ActivityQuery } from './activity.js';
-import { isEnrollRequest, type BackupHistory, type EnrollRequest, type SetupView } from './overview.js';
+import { isEnrollRequest, isRestorePasswordRequest, type BackupHistory, type EnrollRequest, type RestorePasswordRequest, type SetupView } from './overview.js';
 
 export { MAX_PATH_LENGTH, isAbsoluteLocalPath, isJobId, isSnapshotId, isSnapshotPath } from './guards.js';
 export * from './browse.js';
@@ -370,6 +370,7 @@ export interface IpcContract {
   'stats:history': { request: undefined; response: BackupHistory };
   'setup:get': { request: undefined; response: SetupView };
   'appliance:enroll': { request: EnrollRequest; response: SetupView };
+  'appliance:password': { request: RestorePasswordRequest; response: SetupView };
 }
 
 export type Channel = keyof IpcContract;
@@ -400,6 +401,7 @@ export const CHANNELS = [
   'stats:history',
   'setup:get',
   'appliance:enroll',
+  'appliance:password',
 ] as const satisfies readonly Channel[];
 
 // Compile-time proof that CHANNELS lists every channel of IpcContract.
@@ -536,6 +538,8 @@ export interface EngineApi {
   getSetup(): Promise<SetupView>;
   /** 'appliance:enroll' — joins this machine to an appliance with a token from IT. */
   enroll(request: EnrollRequest): Promise<SetupView>;
+  /** 'appliance:password' — chooses (after a silent enrollment) or changes the restore password. */
+  setRestorePassword(request: RestorePasswordRequest): Promise<SetupView>;
   /** Progress, results and status changes. Returns the unsubscribe function. */
   subscribe(listener: (event: EngineEvent) => void): () => void;
   /** Stops jobs cleanly and releases the repository; called before the engine process exits. */
@@ -681,6 +685,7 @@ export const REQUEST_VALIDATORS: RequestValidators = {
   'stats:history': isNoPayload,
   'setup:get': isNoPayload,
   'appliance:enroll': isEnrollRequest,
+  'appliance:password': isRestorePasswordRequest,
 };
 
 export function isValidRequest<C extends Channel>(channel: C, payload: unknown): payload is RequestOf<C> {

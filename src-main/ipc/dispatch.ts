@@ -42,6 +42,7 @@ export const ENGINE_HANDLERS: EngineHandlers = {
   'stats:history': (api) => api.backupHistory(),
   'setup:get': (api) => api.getSetup(),
   'appliance:enroll': (api, request) => api.enroll(request),
+  'appliance:password': (api, request) => api.setRestorePassword(request),
 };
 
 /** Turns an error the engine threw into an IpcError, or undefined to fall back to INTERNAL. */

@@ -46,6 +46,8 @@ export interface EnrollmentView {
   caFingerprint: string;
   user: string | null;
   host: string | null;
+  /** False after a silent enrollment by IT, until the user chooses a restore password. */
+  passwordSet: boolean;
 }
 
 export interface SetupView {
@@ -65,6 +67,19 @@ export interface EnrollRequest {
   user?: string;
   /** The password the user chooses for restoring from any computer; crosses IPC in this request only. */
   password: string;
+}
+
+/** The user's restore password on the appliance: chosen (after a silent enrollment) or changed. */
+export interface RestorePasswordRequest {
+  /** Crosses IPC in this request only. */
+  password: string;
+  /** The current one: required once a password was chosen. */
+  currentPassword?: string;
+}
+
+export function isRestorePasswordRequest(value: unknown): value is RestorePasswordRequest {
+  return isPlainObject(value) && hasExactKeys(value, ['password'], ['currentPassword']) && isBoundedText(value.password, 1024)
+    && (value.currentPassword === undefined || isBoundedText(value.currentPassword, 1024));
 }
 
 export function isEnrollRequest(value: unknown): value is EnrollRequest {

@@ -49,18 +49,23 @@ describe('fleet tokens', () => {
     expect(() => t.app.tokens.create({ uses })).toThrow(/a token enrolls 1 to 100000 machines/);
   });
 
-  it('a database from before fleet tokens keeps used tokens used and the others single use', () => {
+  it('a database from before fleet tokens keeps used tokens used and the others single use; earlier users keep their password', () => {
     const dir = mkdtempSync(join(tmpdir(), 'havre-migrate-'));
     try {
       const db = new Database(join(dir, 'a.sqlite'));
       db.exec(`CREATE TABLE tokens (id TEXT PRIMARY KEY, secret_hash BLOB NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL,
         used_at INTEGER, machine_id TEXT, revoked_at INTEGER, note TEXT)`);
-      // Stand in for migration 1 having run: only the tokens table matters to migration 2.
+      // Stand in for migration 1 having run: only the tokens table matters to migration 2, and accounts to 3.
+      db.exec(`CREATE TABLE accounts (id TEXT PRIMARY KEY, kind TEXT NOT NULL, machine_id TEXT, auth_salt BLOB NOT NULL, auth_hash BLOB NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0, lock_count INTEGER NOT NULL DEFAULT 0, locked_until INTEGER)`);
+      db.prepare("INSERT INTO accounts (id, kind, machine_id, auth_salt, auth_hash) VALUES ('user:m1', 'user', 'm1', x'00', x'00')").run();
       db.pragma('user_version = 1');
       db.prepare('INSERT INTO tokens (id, secret_hash, created, expires, used_at) VALUES (?, ?, 0, 1, ?)').run('a', Buffer.alloc(32), 5);
       db.prepare('INSERT INTO tokens (id, secret_hash, created, expires, used_at) VALUES (?, ?, 0, 1, NULL)').run('b', Buffer.alloc(32));
       expect(migrate(db)).toBe(true);
       expect(db.prepare('SELECT id, uses, max_uses FROM tokens ORDER BY id').all()).toEqual([{ id: 'a', uses: 1, max_uses: 1 }, { id: 'b', uses: 0, max_uses: 1 }]);
+      // Migration 3: users enrolled before silent enrollments existed all chose their password.
+      expect(db.prepare('SELECT id, password_set FROM accounts').all()).toEqual([{ id: 'user:m1', password_set: 1 }]);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

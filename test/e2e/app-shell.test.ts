@@ -77,7 +77,7 @@ describe('ipcMain handlers', () => {
     const dispose = registerIpcHandlers({ handle, removeHandler }, { isTrustedSender: () => true, request: async () => ({ ok: true, value: 1 }) });
     expect(handle.mock.calls.map((c) => c[0])).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel', 'protection:pause',
       'protection:resume', 'protection:failures', 'settings:get', 'settings:set', 'browse:snapshots', 'browse:list', 'browse:versions', 'browse:search',
-      'browse:preview', 'session:open', 'session:close', 'activity:list', 'stats:history', 'setup:get', 'appliance:enroll']);
+      'browse:preview', 'session:open', 'session:close', 'activity:list', 'stats:history', 'setup:get', 'appliance:enroll', 'appliance:password']);
     dispose();
     expect(removeHandler).toHaveBeenCalledTimes(CHANNELS.length);
   });

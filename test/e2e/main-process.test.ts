@@ -58,7 +58,7 @@ describe('main process under Node with an electron stand-in', () => {
     expect(r.windowUrl).toBe(`file://${repoRoot}/src-renderer/dist/index.html`);
     expect(r.channels).toEqual(['engine:status', 'snapshots:list', 'snapshot:ls', 'backup:start', 'restore:start', 'job:cancel', 'protection:pause',
       'protection:resume', 'protection:failures', 'settings:get', 'settings:set', 'browse:snapshots', 'browse:list', 'browse:versions', 'browse:search',
-      'browse:preview', 'session:open', 'session:close', 'activity:list', 'stats:history', 'setup:get', 'appliance:enroll']);
+      'browse:preview', 'session:open', 'session:close', 'activity:list', 'stats:history', 'setup:get', 'appliance:enroll', 'appliance:password']);
     expect(r.openHandler).toEqual({ action: 'deny' });
     expect(r.navigationPrevented).toBe(true);
     expect(r.webviewPrevented).toBe(true);

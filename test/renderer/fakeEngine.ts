@@ -13,7 +13,7 @@ import type {
   EngineApi,
   EngineEvent,
   EngineStatus,
-  EnrollRequest,
+  EnrollRequest, RestorePasswordRequest,
   FailedFile,
   FilePreview,
   JobRef,
@@ -179,6 +179,10 @@ export class FakeEngine implements EngineApi {
   }
   async enroll(_request: EnrollRequest): Promise<SetupView> {
     this.record('enroll');
+    return this.getSetup();
+  }
+  async setRestorePassword(_request: RestorePasswordRequest): Promise<SetupView> {
+    this.record('setRestorePassword');
     return this.getSetup();
   }
   subscribe(listener: (event: EngineEvent) => void): () => void {

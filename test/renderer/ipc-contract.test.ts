@@ -123,6 +123,10 @@ describe('request validators', () => {
     }
     expect(isValidRequest('appliance:enroll', { url: 'https://b', token: 'HVT1.x', password: 'p', user: 'marie' })).toBe(true);
     expect(isValidRequest('appliance:enroll', { url: 'file:///etc', token: 'HVT1.x', password: 'p' })).toBe(false);
+    expect(isValidRequest('appliance:password', { password: 'new' })).toBe(true);
+    for (const bad of [{}, { password: '' }, { password: 'x'.repeat(1025) }, { password: 'n', currentPassword: 42 }, { password: 'n', machine: 'x' }]) {
+      expect(isValidRequest('appliance:password', bad), JSON.stringify(bad)).toBe(false);
+    }
     expect(isValidRequest('activity:list', { offset: 0, limit: 50, kinds: ['backup', 'restore'], outcomes: ['failed'], search: 'Documents' })).toBe(true);
     expect(isValidRequest('activity:list', { offset: 0, limit: 50, kinds: ['shell'] })).toBe(false);
     expect(isValidRequest('activity:list', { offset: 0, limit: 5000 })).toBe(false);
@@ -160,6 +164,7 @@ describe('dispatchRequest', () => {
       'stats:history': undefined,
       'setup:get': undefined,
       'appliance:enroll': { url: 'https://backup.example:8443', token: 'HVT1.x', password: 'p' },
+      'appliance:password': { password: 'new', currentPassword: 'old' },
     };
     for (const channel of CHANNELS) {
       const result = await dispatchRequest(engine, channel, payloads[channel]);
@@ -167,7 +172,7 @@ describe('dispatchRequest', () => {
     }
     expect(engine.calls).toEqual(['status', 'listSnapshots', 'listTree', 'startBackup', 'startRestore', 'cancelJob', 'pause', 'resume', 'listFailures',
       'getSettings', 'setSettings', 'browseSnapshots', 'browseList', 'listTree', 'fileVersions', 'search', 'preview', 'openSession', 'closeSession', 'listActivity',
-      'backupHistory', 'getSetup', 'enroll', 'getSetup']);
+      'backupHistory', 'getSetup', 'enroll', 'getSetup', 'setRestorePassword', 'getSetup']);
   });
 
   it('refuses unknown channels and bad payloads before the engine sees them', async () => {

@@ -33,6 +33,8 @@ import {
   type LoginRequest,
   type LoginResponse,
   type MachineKeysResponse,
+  type SetPasswordRequest,
+  type SetPasswordResponse,
   type MachineSummary,
   type RenewResponse,
 } from './protocol.js';
@@ -169,6 +171,11 @@ export class ApplianceClient {
 
   async machineKeys(): Promise<MachineKeysResponse> {
     return this.json('GET', '/machine/keys', parse.parseMachineKeys);
+  }
+
+  /** Sets or changes the user's restore password. Never retried: a wrong current password counts toward the lockout. */
+  async setPassword(req: SetPasswordRequest): Promise<SetPasswordResponse> {
+    return this.json('POST', '/machine/password', parse.parseSetPassword, { json: req, idempotent: false });
   }
 
   async authParams(req: { role: 'user'; user: string }): Promise<Extract<AuthParamsResponse, { role: 'user' }>>;

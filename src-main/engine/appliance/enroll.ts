@@ -15,7 +15,8 @@ import { ApplianceStore } from '../store/appliance/ApplianceStore.js';
 import { objectName } from '../store/index.js';
 import { SpoolingStore } from '../store/spool/SpoolingStore.js';
 import { ApplianceClient, normaliseApplianceUrl, type ApplianceClientOptions } from './ApplianceClient.js';
-import { applianceDir, caFile, certFile, machineInfoFile, posteAccount, spoolDir, tlsAccount, writePublicFile } from './localFiles.js';
+import { applianceDir, caFile, certFile, machineInfoFile, posteAccount, restorePasswordReminderFile, spoolDir, tlsAccount, writePublicFile } from './localFiles.js';
+import { writeFileAtomic } from '../files/durable.js';
 import { fetchPinnedCa } from './pinning.js';
 import { label, parseToken, PROTOCOL_VERSION, ProtocolViolation } from './protocol.js';
 import { certificateMatchesKey, createTlsIdentity } from './tlsIdentity.js';
@@ -30,6 +31,12 @@ export interface EnrollOptions {
   readonly home: string;
   /** 'test' only in the test suite: a cheap scrypt. */
   readonly kdf?: 'default' | 'test';
+  /**
+   * A silent enrollment: `password` is random and forgotten. The appliance lets the machine set
+   * the user's first restore password later without it (setRestorePassword), and until then
+   * Havre reminds the user to choose one (restorePasswordReminder).
+   */
+  readonly passwordUnset?: boolean;
   /** Retries and timeouts (tests make them short). */
   readonly client?: Pick<ApplianceClientOptions, 'retry' | 'timeouts'>;
 }
@@ -93,7 +100,8 @@ export async function enrollMachine(opts: EnrollOptions): Promise<EnrollResult> 
     secrets.push(escrow.secret, escrow.postePrivateKey, escrow.authKey);
 
     // The token is spent here.
-    const res = await client.enroll({ token: opts.token.trim(), csr: tls.csr, host, user, keys: escrow.record, authKey: escrow.authKey.toString('base64') });
+    const res = await client.enroll({ token: opts.token.trim(), csr: tls.csr, host, user, keys: escrow.record, authKey: escrow.authKey.toString('base64'),
+      ...(opts.passwordUnset ? { passwordUnset: true } : {}) });
     wipe(escrow.authKey);
     if (res.applianceId !== info.applianceId) throw new HavreError('APPLIANCE_ERROR', { status: 'invalid answer', code: 'no code', reason: 'enrolled by another appliance' });
     if (!certificateMatchesKey(res.certificate, tls.privateKey)) throw new HavreError('APPLIANCE_ERROR', { status: 'invalid answer', code: 'no code', reason: 'the certificate is not for this machine’s key' });
@@ -138,6 +146,8 @@ export async function enrollMachine(opts: EnrollOptions): Promise<EnrollResult> 
     const configSpooled = (await store.pending()).objects > 0;
 
     const ref: ApplianceRepoRef = { kind: 'appliance', url, applianceId: res.applianceId, caFingerprint: token.caFingerprint, machineId: res.machineId, repoId };
+    undo.push(() => rm(restorePasswordReminderFile(opts.home), { force: true }));
+    if (opts.passwordUnset) await writeFileAtomic(restorePasswordReminderFile(opts.home), `${JSON.stringify({ machineId: res.machineId })}\n`);
     await writeHomeConfig(opts.home, { ...home, version: 1, repo: ref });
     return { ref, heartbeatSeconds: res.heartbeatSeconds, configSpooled };
   } catch (e) {

@@ -80,3 +80,11 @@ export async function readPinnedCa(home: string, ref: Pick<ApplianceRepoRef, 'ap
 export async function readMachineCert(home: string, ref: Pick<ApplianceRepoRef, 'applianceId' | 'machineId'>): Promise<string> {
   return readText(certFile(home, ref.applianceId, ref.machineId), 'this machine’s certificate');
 }
+
+/**
+ * Present while this machine's user has no restore password (a silent enrollment): the engine shows
+ * RESTORE_PASSWORD_UNSET until setRestorePassword removes it. A hint, not a secret.
+ */
+export function restorePasswordReminderFile(home: string): string {
+  return join(home, 'restore-password-unset.json');
+}

@@ -95,6 +95,25 @@ export interface EnrollRequest {
   readonly keys: EscrowKeys;
   /** b64 of the 32-byte auth key derived from the user's password; the appliance keeps a hash. */
   readonly authKey: string;
+  /**
+   * True for a silent enrollment (machine policy): the password behind `authKey` was random and
+   * forgotten, so the machine may later set the user's first password without giving it (§5).
+   */
+  readonly passwordUnset?: boolean;
+}
+
+/** POST /v1/machine/password (mutual TLS): the user's restore password, set or changed (§5). */
+export interface SetPasswordRequest {
+  /** A fresh USER pair holding SECRET, its private key sealed under the new password. */
+  readonly keys: { readonly userPublicKey: string; readonly secretUser: string; readonly userPrivateKey: { readonly wrap: PasswordWrap; readonly sealed: string } };
+  readonly authKey: string;
+  /** The auth key of the current password; required once a password was chosen. */
+  readonly currentAuthKey?: string;
+}
+
+export interface SetPasswordResponse {
+  readonly machineId: string;
+  readonly passwordSet: true;
 }
 
 export interface EnrollResponse {
@@ -115,6 +134,8 @@ export interface MachineKeysResponse {
   readonly user: string;
   readonly beemoAes: string;
   readonly secretPoste: string;
+  /** False after a silent enrollment until the user chooses a restore password (absent: older appliance, true). */
+  readonly passwordSet?: boolean;
 }
 
 /** POST /v1/auth/params: the KDF parameters to derive the auth key with. */
@@ -384,7 +405,8 @@ export function parseEscrowKeys(v: unknown, where = 'keys'): EscrowKeys {
 }
 
 export function parseEnrollRequest(v: unknown): EnrollRequest {
-  const o = object(v, 'enroll', ['token', 'csr', 'host', 'user', 'keys', 'authKey']);
+  const o = object(v, 'enroll', ['token', 'csr', 'host', 'user', 'keys', 'authKey'], ['passwordUnset']);
+  if (o.passwordUnset !== undefined && typeof o.passwordUnset !== 'boolean') throw new ProtocolViolation('enroll.passwordUnset is not a boolean');
   if (typeof o.token !== 'string' || o.token.length > 200) throw new ProtocolViolation('enroll.token is not a string');
   return {
     token: o.token,
@@ -393,6 +415,18 @@ export function parseEnrollRequest(v: unknown): EnrollRequest {
     user: label(o.user, 'enroll.user'),
     keys: parseEscrowKeys(o.keys, 'enroll.keys'),
     authKey: b64(o.authKey, 'enroll.authKey', 32),
+    ...(o.passwordUnset === true ? { passwordUnset: true } : {}),
+  };
+}
+
+export function parseSetPasswordRequest(v: unknown): SetPasswordRequest {
+  const o = object(v, 'password', ['keys', 'authKey'], ['currentAuthKey']);
+  const k = object(o.keys, 'password.keys', ['userPublicKey', 'secretUser', 'userPrivateKey']);
+  const userPublicKey = rsaPublicKey(k.userPublicKey, 'password.keys.userPublicKey');
+  return {
+    keys: { userPublicKey, secretUser: wrappedSecret(k.secretUser, 'password.keys.secretUser', userPublicKey), userPrivateKey: sealedPrivateKey(k.userPrivateKey, 'password.keys.userPrivateKey') },
+    authKey: b64(o.authKey, 'password.authKey', 32),
+    ...(o.currentAuthKey !== undefined ? { currentAuthKey: b64(o.currentAuthKey, 'password.currentAuthKey', 32) } : {}),
   };
 }
 

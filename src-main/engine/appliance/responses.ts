@@ -30,6 +30,7 @@ import {
   type MachineKeysResponse,
   type MachineSummary,
   type RenewResponse,
+  type SetPasswordResponse,
   type UserKeys,
   type WireErrorCode,
 } from './protocol.js';
@@ -90,7 +91,14 @@ export function parseEnrollResponse(v: unknown): EnrollResponse {
 export function parseMachineKeys(v: unknown): MachineKeysResponse {
   const o = members(v, 'machineKeys', ['machineId', 'repoId', 'host', 'user', 'beemoAes', 'secretPoste']);
   return { machineId: hexId(o.machineId, 'machineKeys.machineId'), repoId: hexId(o.repoId, 'machineKeys.repoId'), host: label(o.host, 'machineKeys.host'),
-    user: label(o.user, 'machineKeys.user'), beemoAes: key32(o.beemoAes, 'machineKeys.beemoAes'), secretPoste: wrapped(o.secretPoste, 'machineKeys.secretPoste') };
+    user: label(o.user, 'machineKeys.user'), beemoAes: key32(o.beemoAes, 'machineKeys.beemoAes'), secretPoste: wrapped(o.secretPoste, 'machineKeys.secretPoste'),
+    ...(o.passwordSet !== undefined ? { passwordSet: bool(o.passwordSet, 'machineKeys.passwordSet') } : {}) };
+}
+
+export function parseSetPassword(v: unknown): SetPasswordResponse {
+  const o = members(v, 'password', ['machineId', 'passwordSet']);
+  if (o.passwordSet !== true) throw new ProtocolViolation('password.passwordSet is not true');
+  return { machineId: hexId(o.machineId, 'password.machineId'), passwordSet: true };
 }
 
 export function parseMachineSummary(v: unknown, where: string): MachineSummary {

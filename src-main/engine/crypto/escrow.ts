@@ -90,6 +90,35 @@ export async function createAdminKeys(applianceId: string, adminPassword: string
  * roles, USER_PRIV sealed under the user's password. The caller sends `record` and `authKey`, then
  * seals `postePrivateKey` with the BEEMO_AES it gets back (sealPosteKey) and wipes what is returned.
  */
+/** The USER role's part of the escrow: what a new restore password replaces (PROTOCOL.md §5). */
+export type UserKeyRecord = Pick<EscrowRecord, 'userPublicKey' | 'secretUser' | 'userPrivateKey'>;
+
+/** SECRET wrapped for a USER pair whose private key is sealed under the password's wrap key. */
+function userKeyRecord(repoId: string, secret: Buffer, userPair: { publicKey: Buffer; privateKey: Buffer }, wrap: PasswordWrap, wrapKey: Buffer): UserKeyRecord {
+  const secretUser = rsaWrap(userPair.publicKey, secret);
+  return { userPublicKey: b64(userPair.publicKey), secretUser: b64(secretUser), userPrivateKey: { wrap, sealed: b64(seal(wrapKey, userPair.privateKey, privateKeyAad('user', repoId, secretUser))) } };
+}
+
+/**
+ * A new restore password for an enrolled machine: a fresh USER pair holding SECRET, its private
+ * key sealed under the new password. Nothing of the old USER keys is needed (after a silent
+ * enrollment no one knows the old password). The caller sends the record and the auth key, then wipes it.
+ */
+export async function createUserKeys(opts: { repoId: string; secret: Buffer; userPassword: string; kdf?: 'default' | 'test' }): Promise<{ record: UserKeyRecord; authKey: Buffer }> {
+  if (opts.userPassword.length === 0) throw new HavreError('PASSWORD_REQUIRED');
+  checkSecret(opts.secret);
+  const wrap = newPasswordWrap(opts.kdf ?? 'default');
+  const [userPair, derived] = await Promise.all([generateRsaKeyPair(), derivePasswordKeys(opts.userPassword, wrap)]);
+  try {
+    return { record: userKeyRecord(opts.repoId, opts.secret, userPair, wrap, derived.wrapKey), authKey: derived.authKey };
+  } catch (e) {
+    wipe(derived.authKey);
+    throw e;
+  } finally {
+    wipe(userPair.privateKey, derived.wrapKey);
+  }
+}
+
 export async function createEscrow(opts: { repoId: string; adminPublicKey: string; userPassword: string; kdf?: 'default' | 'test' }): Promise<{
   record: EscrowRecord;
   authKey: Buffer;
@@ -102,15 +131,12 @@ export async function createEscrow(opts: { repoId: string; adminPublicKey: strin
   const [userPair, postePair, derived] = await Promise.all([generateRsaKeyPair(), generateRsaKeyPair(), derivePasswordKeys(opts.userPassword, wrap)]);
   const secret = randomBytes(SECRET_BYTES);
   try {
-    const secretUser = rsaWrap(userPair.publicKey, secret);
     const record: EscrowRecord = {
       repoId: opts.repoId,
-      userPublicKey: b64(userPair.publicKey),
+      ...userKeyRecord(opts.repoId, secret, userPair, wrap, derived.wrapKey),
       postePublicKey: b64(postePair.publicKey),
       secretAdmin: b64(rsaWrap(adminPub, secret)),
-      secretUser: b64(secretUser),
       secretPoste: b64(rsaWrap(postePair.publicKey, secret)),
-      userPrivateKey: { wrap, sealed: b64(seal(derived.wrapKey, userPair.privateKey, privateKeyAad('user', opts.repoId, secretUser))) },
     };
     return { record, authKey: derived.authKey, postePrivateKey: postePair.privateKey, secret };
   } catch (e) {

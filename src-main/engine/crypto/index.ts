@@ -26,6 +26,7 @@ export {
 export {
   createAdminKeys,
   createEscrow,
+  createUserKeys,
   sealPosteKey,
   unlockAsMachine,
   unlockAsUser,
@@ -33,5 +34,6 @@ export {
   unlockAsAdmin,
   resealUserKey,
   type EscrowRecord,
+  type UserKeyRecord,
   type SealedKey,
 } from './escrow.js';

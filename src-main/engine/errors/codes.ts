@@ -166,6 +166,14 @@ export const messages = {
     en: 'This machine is not enrolled with an appliance; run `havre enroll --appliance URL --token TOKEN`.',
     fr: 'Ce poste n’est pas enrôlé auprès d’une appliance ; lancez `havre enroll --appliance URL --token JETON`.',
   },
+  RESTORE_PASSWORD_CHOSEN: {
+    en: 'A restore password was already chosen for this computer: give the current one to change it (`havre password set` asks for it). Forgotten? IT can restore your files with the administrator password.',
+    fr: 'Un mot de passe de restauration a déjà été choisi pour cet ordinateur : donnez l’actuel pour le changer (`havre password set` le demande). Oublié ? Le service informatique peut restaurer vos fichiers avec le mot de passe administrateur.',
+  },
+  RESTORE_PASSWORD_UNSET: {
+    en: 'No restore password was chosen for this computer (it was set up by IT): choose one in Havre’s settings or with `havre password set`, so you can restore your files from another computer.',
+    fr: 'Aucun mot de passe de restauration n’a été choisi pour cet ordinateur (installé par le service informatique) : choisissez-en un dans les réglages de Havre ou avec `havre password set`, pour pouvoir restaurer vos fichiers depuis un autre ordinateur.',
+  },
   ENROLL_NEEDS_KEYCHAIN: {
     en: 'Enrollment needs the OS keychain, which is not available here ({reason}): this machine’s key is kept there. Nothing was changed and the token was not used.',
     fr: 'L’enrôlement a besoin du trousseau du système, indisponible ici ({reason}) : la clé de ce poste y est conservée. Rien n’a été modifié et le jeton n’a pas été utilisé.',

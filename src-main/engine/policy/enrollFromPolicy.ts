@@ -102,10 +102,10 @@ export async function enrollFromPolicy(opts: PolicyEnrollOptions): Promise<Silen
     const raced = await enrolled();
     if (raced) return raced;
     if (!opts.keychain) throw new HavreError('ENROLL_NEEDS_KEYCHAIN', { reason: opts.keychainReason ?? 'none' });
-    // No one is there to choose the restore password: a random one, forgotten at once. IT restores
-    // with the admin password; docs/DEPLOYMENT.md says what the user can do.
+    // No one is there to choose the restore password: a random one, forgotten at once, and the
+    // appliance told so: the user chooses theirs later (setRestorePassword), reminded until then.
     const password = randomBytes(32).toString('base64url');
-    const r = await enrollMachine({ url: appliance.url, token: appliance.enrollToken, user: appliance.user ?? opts.user, host: opts.host, password,
+    const r = await enrollMachine({ url: appliance.url, token: appliance.enrollToken, user: appliance.user ?? opts.user, host: opts.host, password, passwordUnset: true,
       keychain: opts.keychain, home: opts.home, ...(opts.kdf ? { kdf: opts.kdf } : {}), ...(opts.client ? { client: opts.client } : {}) });
     await rm(enrollStatePath(opts.home), { force: true });
     return { state: 'enrolled', machineId: r.ref.machineId, already: false };

@@ -1,13 +1,14 @@
 import { readMaintenanceState, runMaintenance, runRetention, type MaintenanceRun, type RetentionRun } from '../maintenance/index.js';
 import { Alerter } from '../alerts/index.js';
 import { homedir, hostname } from 'node:os';
-import type { AlertEvent, ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest,
+import type { AlertEvent, ActivityPage, ActivityQuery, BackupHistory, BrowseListPage, BrowseListRequest, CancelResult, EngineApi, EngineEvent, EngineStatus, EnrollRequest, RestorePasswordRequest,
   FailedFile, FilePreview, IpcError, JobKind, JobProgress as IpcProgress, JobRef, JobResult, JobSummary, PauseRequest, PreviewRequest, ProtectionStatus,
   RestoreRequest, SearchRequest, SearchResult, SessionOpenRequest, SessionOpenResult, SessionRef, Settings, SettingsView, SetupView, SnapshotLsRequest,
   SnapshotsRequest, SnapshotSummary, TreeEntry, VersionsRequest, VersionsResult } from '../../ipc/contract.js';
 import { ActivityLog } from '../activity/ActivityLog.js';
 import { backupHistory } from '../activity/backupHistory.js';
-import { enrollMachine } from '../appliance/index.js';
+import { enrollMachine, restorePasswordReminderFile, setRestorePassword } from '../appliance/index.js';
+import { existsSync } from 'node:fs';
 import { Catalog } from '../catalog/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig, repoLocation, type HomeConfig } from '../home/homeConfig.js';
@@ -184,7 +185,9 @@ export class EngineService implements EngineApi {
     const p = this.protector;
     if (p) {
       // From the protector's own catalog connection: a status never unlocks the repository.
-      const protection = p.status();
+      const reminder = existsSync(restorePasswordReminderFile(this.home)) ? [toIpcError(new HavreError('RESTORE_PASSWORD_UNSET'))] : [];
+      const own = p.status();
+      const protection = reminder.length > 0 ? { ...own, warnings: [...own.warnings, ...reminder] } : own;
       const { snapshot, lastError } = p.latest();
       const active = protection.activity === 'backing-up' || protection.activity === 'scanning' ? 'backing-up' : protection.activity === 'paused' ? 'paused' : null;
       const locked = lastError !== null && LOCKED_CODES.includes(lastError.code);
@@ -369,6 +372,16 @@ export class EngineService implements EngineApi {
     await enrollMachine({ url: req.url, token: req.token, user: req.user ?? safeUserName(), host: hostname(), password: req.password, keychain: credentials.keychain,
       home: this.home, ...(process.env.HAVRE_INSECURE_TEST_KDF === '1' ? { kdf: 'test' as const } : {}) });
     await this.adoptEnrollment();
+    return this.getSetup();
+  }
+
+  async setRestorePassword(req: RestorePasswordRequest): Promise<SetupView> {
+    const credentials = await this.opts.credentials();
+    await setRestorePassword({ home: this.home, keychain: credentials.keychain ?? null, password: req.password,
+      ...(req.currentPassword !== undefined ? { currentPassword: req.currentPassword } : {}),
+      ...(credentials.keychainUnavailableReason !== undefined ? { keychainReason: credentials.keychainUnavailableReason } : {}),
+      ...(process.env.HAVRE_INSECURE_TEST_KDF === '1' ? { kdf: 'test' as const } : {}) });
+    this.emit({ type: 'status:changed', payload: await this.status() }); // the reminder is gone
     return this.getSetup();
   }
 

@@ -2,7 +2,8 @@
 // enrollment, and the activity entry of a new snapshot: pure translations from engine results to
 // the contract's types.
 import { MAX_JOB_ISSUES, type ActivityEvent, type JobFileIssue, type JobSummary, type SetupView, type TargetView } from '../../ipc/contract.js';
-import { readMachineInfo } from '../appliance/index.js';
+import { readMachineInfo, restorePasswordReminderFile } from '../appliance/index.js';
+import { existsSync } from 'node:fs';
 import { HavreError } from '../errors/index.js';
 import { isApplianceRef, isS3Ref, primaryName, repoLocation, s3Location, type HomeConfig } from '../home/homeConfig.js';
 import type { RestoreIssue } from '../jobs/restore/runRestore.js';
@@ -62,6 +63,6 @@ export async function setupView(home: string, cfg: HomeConfig, userHome: string)
   }
   if (!repo || !isApplianceRef(repo)) return { targets, appliance: null, userHome };
   const info = await readMachineInfo(home, repo);
-  return { targets, appliance: { url: repo.url, machineId: repo.machineId, caFingerprint: repo.caFingerprint, user: info?.user ?? null, host: info?.host ?? null },
-    userHome };
+  return { targets, appliance: { url: repo.url, machineId: repo.machineId, caFingerprint: repo.caFingerprint, user: info?.user ?? null, host: info?.host ?? null,
+    passwordSet: !existsSync(restorePasswordReminderFile(home)) }, userHome };
 }

@@ -1,7 +1,7 @@
 // The settings screen's state: the settings in effect and a draft the form edits; saving sends
 // only what changed. Locked settings (IT's policy) come with their reason and are never sent.
 
-import { SETTING_KEYS, type IpcError, type Settings, type SettingKey, type SettingsView, type SetupView, type EnrollRequest } from '../../../src-main/ipc/contract.js';
+import { SETTING_KEYS, type IpcError, type Settings, type SettingKey, type SettingsView, type SetupView, type EnrollRequest, type RestorePasswordRequest } from '../../../src-main/ipc/contract.js';
 import type { HavreApi } from '../../../src-main/ipc/rendererApi.js';
 
 export class SettingsState {
@@ -13,6 +13,8 @@ export class SettingsState {
   setup = $state<SetupView | null>(null);
   enrollError = $state<IpcError | null>(null);
   enrolling = $state(false);
+  passwordError = $state<IpcError | null>(null);
+  savingPassword = $state(false);
 
   readonly #api: HavreApi;
 
@@ -70,6 +72,16 @@ export class SettingsState {
   revert(): void {
     if (this.view) this.draft = structuredClone($state.snapshot(this.view.values));
     this.error = null;
+  }
+
+  async setRestorePassword(request: RestorePasswordRequest): Promise<boolean> {
+    this.savingPassword = true;
+    this.passwordError = null;
+    const r = await this.#api.invoke('appliance:password', request);
+    this.savingPassword = false;
+    if (r.ok) this.setup = r.value;
+    else this.passwordError = r.error;
+    return r.ok;
   }
 
   async enroll(request: EnrollRequest): Promise<boolean> {

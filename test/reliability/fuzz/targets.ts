@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, brotliCompressSync } from 'node:zlib';
 import { ProtocolViolation, chainEvents, jsonDepth, MAX_JSON_DEPTH, parseAuthParamsRequest, parseEnrollRequest, parseEventsRequest, parseHeartbeatRequest, parseLoginRequest,
-  parseRenewRequest, parseToken, GENESIS_HASH } from '../../../src-main/engine/appliance/protocol.js';
+  parseRenewRequest, parseSetPasswordRequest, parseToken, GENESIS_HASH } from '../../../src-main/engine/appliance/protocol.js';
 import * as responses from '../../../src-main/engine/appliance/responses.js';
 import type { PackEntry } from '../../../src-main/engine/catalog/types.js';
 import { decodeBlob, encodeBlob } from '../../../src-main/engine/compress/index.js';
@@ -181,6 +181,11 @@ export function fuzzTargets(c: FuzzContext): FuzzTarget[] {
     { name: 'protocol: heartbeat request', shape: 'json', seeds: [text({ status: { lastBackup: null, files: 3 }, config: { version: '0.1.0' } })], run: (j) => parseHeartbeatRequest(body(j)), allowed: jsonOr(protocol) },
     { name: 'protocol: events request', shape: 'json', seeds: [text({ events })], run: (j) => parseEventsRequest(body(j)), allowed: jsonOr(protocol) },
     { name: 'protocol: renew request', shape: 'json', seeds: [text({ csr: c.csrPem })], run: (j) => parseRenewRequest(body(j)), allowed: jsonOr(protocol) },
+    {
+      name: 'protocol: restore password request', shape: 'json',
+      seeds: [text({ keys: { userPublicKey: escrow.userPublicKey, secretUser: escrow.secretUser, userPrivateKey: escrow.userPrivateKey }, authKey, currentAuthKey: authKey })],
+      run: (j) => parseSetPasswordRequest(body(j)), allowed: jsonOr(protocol),
+    },
     { name: 'protocol: enrollment token', shape: 'text', seeds: [Buffer.from(token)], run: (b) => parseToken(b.toString('utf8')), allowed: () => false },
     { name: 'protocol: Range header', shape: 'text', seeds: [Buffer.from('bytes=0-99'), Buffer.from('bytes=-5'), Buffer.from('bytes=100-')], run: (b) => parseRange(b.toString('latin1'), r.int(1000)), allowed: (e) => e instanceof ApplianceError },
     ...responseTargets(r, { machineId, summary, escrow, keys, certPem, names, events, authKey }),
@@ -243,7 +248,8 @@ function responseTargets(r: Rng, s: ResponseSeeds): FuzzTarget[] {
     ['info', [{ protocol: 1, applianceId: s.machineId, caFingerprint: 'ab'.repeat(32), time }], responses.parseInfo],
     ['admin key', [{ applianceId: s.machineId, publicKey: s.keys.admin.publicKey }], responses.parseAdminKey],
     ['enroll response', [{ applianceId: s.machineId, machineId: s.machineId, certificate: s.certPem, beemoAes: s.authKey, heartbeatSeconds: 10800 }], responses.parseEnrollResponse],
-    ['machine keys', [{ machineId: s.machineId, repoId: s.keys.repoId, host: 'PC', user: 'ana', beemoAes: s.authKey, secretPoste: s.keys.user.secret }], responses.parseMachineKeys],
+    ['machine keys', [{ machineId: s.machineId, repoId: s.keys.repoId, host: 'PC', user: 'ana', beemoAes: s.authKey, secretPoste: s.keys.user.secret, passwordSet: false }], responses.parseMachineKeys],
+    ['restore password answer', [{ machineId: s.machineId, passwordSet: true }], responses.parseSetPassword],
     ['auth params', [{ role: 'user', machines: [{ ...s.summary, wrap }] }], (v) => responses.parseAuthParams(v, 'user')],
     ['auth params (admin)', [{ role: 'admin', wrap }], (v) => responses.parseAuthParams(v, 'admin')],
     ['login', [{ role: 'user', session: 'A'.repeat(43), expires: time, keys: { machineId: s.machineId, repoId: s.keys.repoId, host: 'PC', user: 'ana',

@@ -67,6 +67,7 @@ export const en = {
   'warn.showFiles': 'Show the files',
   'warn.chooseFolders': 'Choose folders',
   'warn.setUp': 'Set up',
+  'warn.choosePassword': 'Choose a password',
   'warn.restoreWithPassword': 'Restore with my password',
 
   'targets.heading': 'Where your backups go',
@@ -162,6 +163,7 @@ export const fr: Record<keyof typeof en, string> = {
   'warn.showFiles': 'Voir les fichiers',
   'warn.chooseFolders': 'Choisir les dossiers',
   'warn.setUp': 'Configurer',
+  'warn.choosePassword': 'Choisir un mot de passe',
   'warn.restoreWithPassword': 'Restaurer avec mon mot de passe',
 
   'targets.heading': 'Où vont vos sauvegardes',

@@ -60,6 +60,16 @@ export const en = {
   'enroll.mismatch': 'The two passwords differ.',
   'enroll.join': 'Join the server',
   'enroll.joining': 'Joining…',
+  'pw.heading': 'Restore password',
+  'pw.unsetIntro': 'IT set up this computer, so no one has chosen your restore password yet. Choose one: with it, you can get your files back on any computer, for example a new laptop.',
+  'pw.setIntro': 'Your restore password gets your files back on any computer. To change it, give the current one.',
+  'pw.current': 'Current password',
+  'pw.new': 'New password',
+  'pw.again': 'Type it again',
+  'pw.choose': 'Choose this password',
+  'pw.change': 'Change the password',
+  'pw.saving': 'Saving…',
+  'pw.done': 'Your restore password is set. Keep it somewhere safe: IT cannot tell it to you.',
 } as const;
 
 export const fr: Record<keyof typeof en, string> = {
@@ -122,4 +132,14 @@ export const fr: Record<keyof typeof en, string> = {
   'enroll.mismatch': 'Les deux mots de passe diffèrent.',
   'enroll.join': 'Rejoindre le serveur',
   'enroll.joining': 'Connexion…',
+  'pw.heading': 'Mot de passe de restauration',
+  'pw.unsetIntro': 'Cet ordinateur a été installé par le service informatique : personne n’a encore choisi votre mot de passe de restauration. Choisissez-le : il vous permet de récupérer vos fichiers sur n’importe quel ordinateur, par exemple un nouveau portable.',
+  'pw.setIntro': 'Votre mot de passe de restauration récupère vos fichiers sur n’importe quel ordinateur. Pour le changer, donnez l’actuel.',
+  'pw.current': 'Mot de passe actuel',
+  'pw.new': 'Nouveau mot de passe',
+  'pw.again': 'Retapez-le',
+  'pw.choose': 'Choisir ce mot de passe',
+  'pw.change': 'Changer le mot de passe',
+  'pw.saving': 'Enregistrement…',
+  'pw.done': 'Votre mot de passe de restauration est défini. Gardez-le en lieu sûr : le service informatique ne peut pas vous le redonner.',
 };
