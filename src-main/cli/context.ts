@@ -13,7 +13,10 @@ import { openOsKeychainOrReason, type Keychain } from '../engine/keychain/index.
 import { readConfig, Repository, withRepository, type Credentials } from '../engine/repo/index.js';
 import { FsStore } from '../engine/store/index.js';
 import type { DrainResult, SpoolingStore } from '../engine/store/spool/index.js';
-import { openTargets, withTargets, type CatchUpResult, type OpenedTargets, type TargetRunHooks } from '../engine/targets/index.js';
+import { applyPolicyTargets, openTargets, withTargets, type CatchUpResult, type OpenedTargets, type TargetRunHooks } from '../engine/targets/index.js';
+import { loadPolicy } from '../engine/policy/index.js';
+import { safeUserName } from '../engine/jobs/index.js';
+import { hostname } from 'node:os';
 import { intOption } from './args.js';
 import { formatBytes, Output } from './output.js';
 import { promptHidden, readStdin } from './secrets.js';
@@ -136,6 +139,7 @@ export class CliContext {
       await readConfig(store); // "not a repository" before asking for any secret
       return this.withPasswordFallback((credentials) => withRepository(store, { home: this.home, credentials }, run, lockPurpose));
     }
+    if (lockPurpose) await this.followPolicyTargets();
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
     if (isApplianceRef(cfg.repo)) return this.withMachineRepo(cfg, cfg.repo, run, lockPurpose);
@@ -146,6 +150,18 @@ export class CliContext {
     } finally {
       opened.close();
     }
+  }
+
+  /** IT's cloud copies (policy `targets`) before a write job: added once they can work; why not, said. */
+  private async followPolicyTargets(): Promise<void> {
+    const wanted = (await loadPolicy({ home: this.home })).policy.targets;
+    if (wanted === undefined && !(await readHomeConfig(this.home)).copies?.some((c) => c.fromPolicy)) return;
+    const { keychain, reason } = await this.keychain();
+    const r = await applyPolicyTargets({ home: this.home, targets: wanted, keychain, host: hostname(), user: safeUserName(), ...(reason !== undefined ? { keychainReason: reason } : {}) });
+    for (const name of r.added) this.out.warn(`Cloud copy ${name} added by your organisation’s policy.`, `Copie cloud ${name} ajoutée par la politique de votre organisation.`);
+    for (const name of r.removed) this.out.warn(`Cloud copy ${name} removed by your organisation’s policy (what it holds stays there).`,
+      `Copie cloud ${name} retirée par la politique de votre organisation (son contenu reste en place).`);
+    for (const p of r.problems) this.out.warn(`Warning: ${p.message}`, `Attention : ${p.messageFr}`);
   }
 
   /** The keychain had no entry for this repository: on a terminal, the password still works. */

@@ -6,7 +6,10 @@ import { isApplianceRef, isS3Ref, primaryName, readHomeConfig, repoLocation, s3L
 import { readConfig, Repository } from '../../engine/repo/index.js';
 import { FsStore } from '../../engine/store/index.js';
 import { S3Store } from '../../engine/store/s3/index.js';
-import { deleteS3Credentials, openS3Target, saveS3Credentials, targetNames } from '../../engine/targets/index.js';
+import { applyPolicyTargets, copyFromPolicy, deleteS3Credentials, openS3Target, saveS3Credentials, targetNames } from '../../engine/targets/index.js';
+import { loadPolicy } from '../../engine/policy/index.js';
+import { safeUserName } from '../../engine/jobs/index.js';
+import { hostname } from 'node:os';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
 import { formatBytes } from '../output.js';
@@ -162,7 +165,10 @@ async function credentialsCommand(argv: string[]): Promise<number> {
   const ctx = new CliContext(values);
   const cfg = await readHomeConfig(ctx.home);
   const name = positionals[0] ?? '';
-  const ref = [...(cfg.repo && isS3Ref(cfg.repo) ? [cfg.repo] : []), ...(cfg.copies ?? [])].find((r) => r.name === name);
+  // A cloud copy IT's policy asks for is not in config.json until its key is given: this is how.
+  const fromPolicy = cfg.repo ? (await loadPolicy({ home: ctx.home })).policy.targets?.find((t) => t.name === name) : undefined;
+  const ref = [...(cfg.repo && isS3Ref(cfg.repo) ? [cfg.repo] : []), ...(cfg.copies ?? [])].find((r) => r.name === name)
+    ?? (fromPolicy && cfg.repo ? copyFromPolicy(fromPolicy, cfg.repo.repoId, { host: hostname(), user: safeUserName() }) : undefined);
   if (!ref) throw new HavreError('TARGET_UNKNOWN', { name, names: targetNames(cfg).join(', ') });
   const { keychain, reason } = await ctx.keychain();
   if (!keychain) throw new HavreError('S3_NEEDS_CREDENTIALS', { target: name, reason: reason ?? 'none on this computer' });
@@ -174,7 +180,15 @@ async function credentialsCommand(argv: string[]): Promise<number> {
     probe.close();
   }
   await saveS3Credentials(keychain, ref, credentials);
-  ctx.out.result({ target: name, credentials: 'keychain' }, () => [ctx.out.t(`New access key saved for ${name}.`, `Nouvelle clé d’accès enregistrée pour ${name}.`)]);
+  // IT's copy, now that its key is here: in place at once (or what still keeps it out, said).
+  const policy = fromPolicy ? await applyPolicyTargets({ home: ctx.home, targets: (await loadPolicy({ home: ctx.home })).policy.targets, keychain, host: hostname(), user: safeUserName() }) : null;
+  const problem = policy?.problems.find((p) => p.message.includes(name)) ?? null;
+  ctx.out.result({ target: name, credentials: 'keychain', ...(policy ? { fromPolicy: true, added: policy.added.includes(name), problem } : {}) }, () => [
+    ctx.out.t(`New access key saved for ${name}.`, `Nouvelle clé d’accès enregistrée pour ${name}.`),
+    ...(policy?.added.includes(name) ? [ctx.out.t(`The cloud copy ${name} your organisation’s policy asks for is in place; it catches up after the next backup.`,
+      `La copie cloud ${name} demandée par la politique de votre organisation est en place ; elle se met à jour après la prochaine sauvegarde.`)] : []),
+    ...(problem ? [ctx.out.t(problem.message, problem.messageFr)] : []),
+  ]);
   return 0;
 }
 

@@ -8,8 +8,8 @@ import { primaryName, readHomeConfig, writeHomeConfig, type CopyRef, type HomeCo
 import { safeUserName } from '../../engine/jobs/index.js';
 import { initRepositoryIn, readConfig } from '../../engine/repo/index.js';
 import type { ObjectLockPolicy } from '../../engine/store/index.js';
-import { normalisePrefix, S3Store, type BucketReport, type S3Credentials } from '../../engine/store/s3/index.js';
-import { ENV_ACCESS_KEY_ID, ENV_SECRET_ACCESS_KEY, saveS3Credentials, targetNames } from '../../engine/targets/index.js';
+import { normalisePrefix, S3Store, type S3Credentials } from '../../engine/store/s3/index.js';
+import { ENV_ACCESS_KEY_ID, ENV_SECRET_ACCESS_KEY, refuseIfUnfit, saveS3Credentials, targetNames } from '../../engine/targets/index.js';
 import { intOption, parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
 import { promptHidden, readStdin } from '../secrets.js';
@@ -52,14 +52,6 @@ function lockPolicy(values: { 'no-lock'?: boolean | undefined; 'lock-mode'?: str
   const mode = (values['lock-mode'] ?? 'governance').toUpperCase();
   if (mode !== 'GOVERNANCE' && mode !== 'COMPLIANCE') throw new HavreError('USAGE', { detail: '--lock-mode takes governance or compliance' });
   return { mode, days: intOption(values['lock-days'], 'lock-days', 1) ?? 30 };
-}
-
-/** Refuses a bucket that cannot take backups, with the error a backup would meet. */
-function refuseIfUnfit(report: BucketReport, lock: ObjectLockPolicy | null, bucket: string): void {
-  for (const c of [report.reachable, report.credentials, report.bucket, report.list, report.write, report.read]) {
-    if (!c.ok && !c.skipped) throw c.error ?? new HavreError('USAGE', { detail: c.detail });
-  }
-  if (lock && report.objectLock.enabled === false) throw new HavreError('S3_NO_OBJECT_LOCK', { bucket });
 }
 
 export async function targetAddCommand(argv: string[]): Promise<number> {

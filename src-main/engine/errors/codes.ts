@@ -238,6 +238,14 @@ export const messages = {
     en: 'Bucket {bucket}, prefix “{prefix}”, already holds another repository ({repoId}). Use one bucket or prefix per computer.',
     fr: 'Le bucket {bucket}, préfixe « {prefix} », contient déjà un autre dépôt ({repoId}). Utilisez un bucket ou un préfixe par ordinateur.',
   },
+  POLICY_TARGET_PENDING: {
+    en: 'The cloud copy {target} that your organisation’s policy asks for is not set up on this computer yet: {reason}',
+    fr: 'La copie cloud {target} demandée par la politique de votre organisation n’est pas encore en place sur cet ordinateur : {reasonFr}',
+  },
+  POLICY_TARGET_CONFLICT: {
+    en: 'Your organisation’s policy asks for a cloud copy named {target}, but this computer already has a target of that name, set up by hand; it is left as it is. Remove it (havre target remove {target}) to let the policy’s take its place.',
+    fr: 'La politique de votre organisation demande une copie cloud nommée {target}, mais cet ordinateur a déjà une cible de ce nom, ajoutée à la main ; elle est laissée telle quelle. Retirez-la (havre target remove {target}) pour que celle de la politique prenne sa place.',
+  },
   S3_NEEDS_CREDENTIALS: {
     en: 'No access key for the cloud target {target} on this computer (OS keychain: {reason}). Run havre target credentials {target}, or set HAVRE_S3_ACCESS_KEY_ID and HAVRE_S3_SECRET_ACCESS_KEY.',
     fr: 'Aucune clé d’accès pour la cible cloud {target} sur cet ordinateur (trousseau : {reason}). Lancez havre target credentials {target}, ou définissez HAVRE_S3_ACCESS_KEY_ID et HAVRE_S3_SECRET_ACCESS_KEY.',

@@ -59,6 +59,8 @@ export interface S3TargetRef {
 /** A second target holding a copy of the repository: sent with each object, or after each job. */
 export interface CopyRef extends S3TargetRef {
   readonly timing: 'together' | 'after';
+  /** Added by IT's machine policy (`targets`): kept in line with it, removed when it drops it. */
+  readonly fromPolicy?: true;
 }
 
 export type RepoRef = FsRepoRef | ApplianceRepoRef | S3TargetRef;
@@ -160,6 +162,8 @@ export function parseHomeConfig(v: unknown, file: string): HomeConfig {
       s3(c, `copies[${i}]`);
       const t = (c as Record<string, unknown>).timing;
       if (t !== 'together' && t !== 'after') bad(`copies[${i}].timing is not valid`);
+      const p = (c as Record<string, unknown>).fromPolicy;
+      if (p !== undefined && p !== true) bad(`copies[${i}].fromPolicy is not valid`);
     });
   }
   if (top.folders !== undefined && (!Array.isArray(top.folders) || !top.folders.every((f) => typeof f === 'string' && f.length > 0))) bad('folders is not a list of paths');

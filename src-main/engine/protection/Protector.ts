@@ -80,6 +80,8 @@ export interface ProtectorOptions {
   readonly onStatus?: (s: ProtectionStatus) => void;
   readonly onProgress?: (jobId: string, p: JobProgress) => void;
   readonly onRun?: (r: RunReport) => void;
+  /** The settings or IT's policy were (re)read and applied: at start and after each change. */
+  readonly onPolicy?: (policy: Policy) => void;
 }
 
 /** More due paths than this, and one full scan is cheaper than a list of changes. */
@@ -314,6 +316,7 @@ export class Protector {
     const { view, policy } = await loadEffectiveSettings(this.opts.home, this.opts.userHome ?? homedir());
     this.settings = view.values;
     this.antivirusPolicy = policy.policy.antivirus ?? null;
+    this.opts.onPolicy?.(policy.policy);
     this.exclusions = new Exclusions(view.values, { home: this.opts.userHome ?? homedir() });
     this.applyRate();
     if (this.opts.managePriority && view.values.cpuPriority !== 'normal') lowerPriority();

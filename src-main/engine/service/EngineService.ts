@@ -14,11 +14,11 @@ import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig, repoLocation, type HomeConfig } from '../home/homeConfig.js';
 import { runBackup, runRestore, safeUserName, type JobProgress } from '../jobs/index.js';
 import { openOsKeychainOrReason } from '../keychain/index.js';
-import { keepEnrollingFromPolicy, loadPolicy } from '../policy/index.js';
+import { keepEnrollingFromPolicy, loadPolicy, type Policy } from '../policy/index.js';
 import { Protector, WatchSource, type ChangeSource, type RunReport } from '../protection/index.js';
 import { findNode, nodeMtimeIso, RememberedSecret, Repository, type Credentials } from '../repo/index.js';
 import { Exclusions, loadSettings, updateSettings } from '../settings/index.js';
-import { openTargets, targetNames, withTargets, type OpenedTargets } from '../targets/index.js';
+import { applyPolicyTargets, openTargets, targetNames, withTargets, type OpenedTargets, type PolicyTargetsResult } from '../targets/index.js';
 import { isApplianceRef, isS3Ref } from '../home/homeConfig.js';
 import { resolve } from 'node:path';
 import { Throttle } from '../net/index.js';
@@ -75,6 +75,9 @@ export class EngineService implements EngineApi {
   private alerter: Alerter | null = null;
   private alertTimer: NodeJS.Timeout | null = null;
   private maintaining = false;
+  private applyingTargets = false;
+  /** Why policy copies are not in place (warnings in the status). */
+  private policyTargetProblems: IpcError[] = [];
   /** The restore browser: this machine's repository held open for reading, and password sessions (issue 6). */
   private readonly browser: RestoreBrowser;
   private readonly activity = new ActivityLog();
@@ -107,6 +110,7 @@ export class EngineService implements EngineApi {
       this.alertTimer = setInterval(() => {
         this.checkAlerts();
         void this.maintain().catch(() => undefined); // its failures are events, hence alerts
+        void this.applyPolicyTargets();
       }, ALERT_CHECK_MS);
       this.alertTimer.unref?.();
     }
@@ -126,6 +130,7 @@ export class EngineService implements EngineApi {
       }),
       onProgress: (jobId, pr) => this.emit({ type: 'job:progress', payload: toIpcProgress(jobId, 'backup', pr) }),
       onRun: (r) => this.protectionRan(r),
+      onPolicy: (policy) => void this.applyPolicyTargets(policy.targets),
     });
     await p.start();
     this.protector = p;
@@ -185,7 +190,7 @@ export class EngineService implements EngineApi {
     const p = this.protector;
     if (p) {
       // From the protector's own catalog connection: a status never unlocks the repository.
-      const reminder = existsSync(restorePasswordReminderFile(this.home)) ? [toIpcError(new HavreError('RESTORE_PASSWORD_UNSET'))] : [];
+      const reminder = [...(existsSync(restorePasswordReminderFile(this.home)) ? [toIpcError(new HavreError('RESTORE_PASSWORD_UNSET'))] : []), ...this.policyTargetProblems];
       const own = p.status();
       const protection = reminder.length > 0 ? { ...own, warnings: [...own.warnings, ...reminder] } : own;
       const { snapshot, lastError } = p.latest();
@@ -373,6 +378,34 @@ export class EngineService implements EngineApi {
       home: this.home, ...(process.env.HAVRE_INSECURE_TEST_KDF === '1' ? { kdf: 'test' as const } : {}) });
     await this.adoptEnrollment();
     return this.getSetup();
+  }
+
+  /**
+   * IT's cloud copies (policy `targets`): added once they can work, removed when the policy drops
+   * them; what keeps one from working is a warning in the status. At start, when the policy
+   * changes, and hourly (a key given since, a bucket reachable again).
+   */
+  async applyPolicyTargets(targets?: Policy['targets']): Promise<PolicyTargetsResult | null> {
+    if (this.applyingTargets) return null;
+    this.applyingTargets = true;
+    try {
+      const wanted = targets !== undefined ? targets : (await loadPolicy({ home: this.home, ...(this.opts.userHome !== undefined ? { userHome: this.opts.userHome } : {}) })).policy.targets;
+      if (wanted === undefined && !(await readHomeConfig(this.home)).copies?.some((c) => c.fromPolicy)) {
+        this.policyTargetProblems = [];
+        return null;
+      }
+      const credentials = await this.opts.credentials();
+      const r = await applyPolicyTargets({ home: this.home, targets: wanted, keychain: credentials.keychain ?? null, host: hostname(), user: safeUserName(),
+        ...(credentials.keychainUnavailableReason !== undefined ? { keychainReason: credentials.keychainUnavailableReason } : {}) });
+      this.policyTargetProblems = [...r.problems];
+      if (r.changed || r.problems.length > 0) this.emit({ type: 'status:changed', payload: await this.status() });
+      return r;
+    } catch (e) {
+      this.policyTargetProblems = [toIpcError(e)];
+      return null;
+    } finally {
+      this.applyingTargets = false;
+    }
   }
 
   async setRestorePassword(req: RestorePasswordRequest): Promise<SetupView> {
