@@ -20,7 +20,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   if (!target) throw new HavreError('USAGE', { detail: 'havre restore needs --target DIR' });
   if (!CONFLICT_MODES.includes(values.conflict as ConflictMode)) throw new HavreError('USAGE', { detail: `--conflict must be one of ${CONFLICT_MODES.join(', ')}` });
   return ctx.withRepo(async (repo) => {
-    const r = await runRestore(repo, { snapshot: ref, target, conflict: values.conflict as ConflictMode, onProgress: ctx.out.progress,
+    const r = await runRestore(repo, { snapshot: ref, target, conflict: values.conflict as ConflictMode, onProgress: ctx.out.progress, home: ctx.home,
       ...(values.path !== undefined ? { path: values.path } : {}) });
     ctx.out.result({ ...r, shortId: shortId(r.snapshotId), partial: r.failed.length > 0 }, () => [
       ctx.out.t(`Restored ${r.files} files, ${r.dirs} folders, ${r.symlinks} links (${formatBytes(r.bytes)}) from ${shortId(r.snapshotId)} into ${r.target}`,

@@ -259,7 +259,7 @@ export class EngineService implements EngineApi {
       const summary: JobSummary = { files: 0, bytes: 0, durationMs: 0, skipped: 0 };
       const failed = [];
       for (const path of req.paths ?? [undefined]) {
-        const r = await runRestore(repo, { snapshot: req.snapshotId, target: req.target, conflict: req.conflict, onProgress: progress,
+        const r = await runRestore(repo, { snapshot: req.snapshotId, target: req.target, conflict: req.conflict, onProgress: progress, home: this.home,
           ...(path !== undefined ? { path } : {}) });
         summary.files += r.files + r.symlinks;
         summary.bytes += r.bytes;

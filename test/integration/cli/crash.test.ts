@@ -72,4 +72,29 @@ describe('a backup killed with SIGKILL loses nothing and the next one resumes', 
     expect(r.code, r.stderr).toBe(0);
     expect((await f.havre(['snapshots', '--json'])).json<unknown[]>()).toHaveLength(2);
   });
+
+  it('a restore killed with SIGKILL leaves only temporary files; the next restore removes them and restores byte for byte', async () => {
+    const out = join(f.dir, 'out-killed');
+    const temps = (): string[] => {
+      try {
+        return readdirSync(out, { recursive: true }).map(String).filter((p) => /\.havre-restore-[0-9a-f]{12}$/.test(p));
+      } catch {
+        return [];
+      }
+    };
+    const child = spawn(process.execPath, ['bin/havre.js', 'restore', 'latest', '--target', out, '--repo', f.repo, '--json'], { cwd: ROOT, env: { ...process.env, ...f.env }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const t0 = Date.now();
+    while (temps().length === 0 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    expect(await exited).toBeNull(); // killed, not finished
+    expect(temps().length).toBeGreaterThan(0);
+    expect(readdirSync(join(f.home, 'restores'))).toHaveLength(1); // its note, left by the killed process
+
+    const r = await f.havre(['restore', 'latest', '--target', out, '--conflict', 'overwrite', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(temps()).toEqual([]);
+    expect(readdirSync(join(f.home, 'restores'))).toEqual([]);
+    expect([...(await describeTree(join(out, src))).entries()]).toEqual([...(await describeTree(src)).entries()]);
+  });
 });

@@ -8,6 +8,7 @@ import { BlobCache } from './BlobCache.js';
 import { BlobOpenPool } from './BlobOpenPool.js';
 import { keepBothName, type ConflictMode } from './conflict.js';
 import { setTimes } from './RestoringFile.js';
+import { noteRestore, sweepUnfinishedRestores } from './unfinishedRestores.js';
 import { isFatal, RestoreWindow, type FileEntry, type RestoreIssue, type WindowContext } from './RestoreWindow.js';
 import { SafeTarget } from './SafeTarget.js';
 import { TreePrefetch } from './TreePrefetch.js';
@@ -21,6 +22,8 @@ export interface RestoreOptions {
   readonly path?: string;
   readonly conflict?: ConflictMode;
   readonly onProgress?: ProgressListener;
+  /** HAVRE_HOME: where running restores are noted, so a killed one's temporary files are removed by the next. */
+  readonly home?: string;
 }
 
 export interface RestoreResult {
@@ -67,6 +70,19 @@ async function restore(repo: Repository, opts: RestoreOptions, restored: FileLis
   const started = Date.now();
   const row = repo.resolveSnapshot(opts.snapshot);
   const target = await SafeTarget.open(opts.target);
+  // What a killed restore left (its temporary files) goes first; this one is noted in case it dies too.
+  if (opts.home === undefined) return restoreInto(repo, opts, restored, row, target, started);
+  await sweepUnfinishedRestores(opts.home).catch(() => 0);
+  const forgetNote = await noteRestore(opts.home, target.root);
+  try {
+    return await restoreInto(repo, opts, restored, row, target, started);
+  } finally {
+    await forgetNote().catch(() => undefined);
+  }
+}
+
+async function restoreInto(repo: Repository, opts: RestoreOptions, restored: FileListCollector, row: ReturnType<Repository['resolveSnapshot']>,
+  target: SafeTarget, started: number): Promise<RestoreResult> {
   const conflict = opts.conflict ?? 'keep-both';
   const result: RestoreResult = { snapshotId: row.id, target: target.root, files: 0, dirs: 0, symlinks: 0, bytes: 0,
     identical: [], skipped: [], renamed: [], failed: [], durationMs: 0 };

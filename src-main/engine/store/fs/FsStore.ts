@@ -7,21 +7,55 @@ import { assertObjectName, isObjectName } from '../objectName.js';
 import { OBJECT_KINDS, type ByteRange, type ObjectInfo, type ObjectKind, type Store } from '../Store.js';
 import { fsError } from './fsError.js';
 import { syncDir } from '../../files/durable.js';
+import { backoffDelay, defaultSleep, type RetryPolicy } from '../../net/retry.js';
+
+/**
+ * Errors of a folder store worth another try: a NAS or SMB mount that hiccups, a USB bus reset, a
+ * stale NFS handle. A full disk, a refused permission or a missing object are final at once. Every
+ * operation here is idempotent (a write goes to a temporary file and is renamed; a delete of
+ * nothing is fine), so a retry can never leave two versions of an object.
+ */
+const TRANSIENT = new Set(['EIO', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'EINTR', 'ECONNRESET', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'EHOSTDOWN', 'ENOTCONN', 'ESTALE']);
+
+/** About 6 s of tries at most: long enough for a share to reconnect, short enough to say the drive is gone. */
+export const FS_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 4000 };
+
+export interface FsStoreOptions {
+  readonly retry?: RetryPolicy;
+  /** Tests only: called before each attempt of an operation; what it throws is that attempt's failure. */
+  readonly beforeAttempt?: (op: 'put' | 'get' | 'head' | 'list' | 'delete') => void;
+}
 
 /**
  * A repository in a local folder, USB drive or NAS mount: `<root>/<kind>/<name>`, packs fanned out
  * as `data/<name[0:2]>/<name>`. Writes go to a temp file, fsync, rename, fsync the folder, so an
- * object is either absent or complete, whatever crashes when.
+ * object is either absent or complete, whatever crashes when. Transient errors are retried.
  */
 export class FsStore implements Store {
   readonly location: string;
 
-  private constructor(private readonly root: string) {
+  private constructor(private readonly root: string, private readonly opts: FsStoreOptions = {}) {
     this.location = root;
   }
 
+  /** Runs one operation, again after a transient error (backoff with full jitter), then gives its error. */
+  private async retrying<T>(op: 'put' | 'get' | 'head' | 'list' | 'delete', attempt: () => Promise<T>): Promise<T> {
+    const policy = this.opts.retry ?? FS_RETRY;
+    for (let tries = 1; ; tries++) {
+      try {
+        this.opts.beforeAttempt?.(op);
+        return await attempt();
+      } catch (e) {
+        const code = errnoCode(e instanceof HavreError ? (e.cause ?? e) : e);
+        if (tries >= policy.maxAttempts || code === undefined || !TRANSIENT.has(code)) throw e instanceof HavreError ? e : fsError(e, this.root);
+        await (policy.sleep ?? defaultSleep)(backoffDelay(tries - 1, policy));
+      }
+    }
+  }
+
   /** Opens an existing repository folder. */
-  static async open(root: string): Promise<FsStore> {
+  static async open(root: string, opts: FsStoreOptions = {}): Promise<FsStore> {
     const abs = resolve(root);
     try {
       const st = await stat(abs);
@@ -31,7 +65,7 @@ export class FsStore implements Store {
       if (errnoCode(e) === 'ENOENT') throw new HavreError('REPO_NOT_FOUND', { path: abs });
       throw fsError(e, abs);
     }
-    return new FsStore(abs);
+    return new FsStore(abs, opts);
   }
 
   /** Creates the folder layout for a new repository; the folder must be new or empty. */
@@ -57,6 +91,10 @@ export class FsStore implements Store {
 
   async put(kind: ObjectKind, name: string, bytes: Uint8Array): Promise<void> {
     const path = this.pathOf(kind, name);
+    return this.retrying('put', () => this.putOnce(path, bytes));
+  }
+
+  private async putOnce(path: string, bytes: Uint8Array): Promise<void> {
     if (await this.exists(path)) return; // same name, same bytes: nothing to do
     const dir = dirname(path);
     const tmp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
@@ -83,6 +121,10 @@ export class FsStore implements Store {
 
   async get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
     const path = this.pathOf(kind, name);
+    return this.retrying('get', () => this.getOnce(kind, name, path, range));
+  }
+
+  private async getOnce(kind: ObjectKind, name: string, path: string, range?: ByteRange): Promise<Buffer> {
     let fh;
     try {
       fh = await open(path, 'r');
@@ -112,19 +154,26 @@ export class FsStore implements Store {
   }
 
   async head(kind: ObjectKind, name: string): Promise<ObjectInfo | null> {
-    try {
-      const st = await stat(this.pathOf(kind, name));
-      return { name, size: st.size };
-    } catch (e) {
-      if (errnoCode(e) === 'ENOENT') {
-        await this.assertRootPresent();
-        return null;
+    const path = this.pathOf(kind, name);
+    return this.retrying('head', async () => {
+      try {
+        const st = await stat(path);
+        return { name, size: st.size };
+      } catch (e) {
+        if (errnoCode(e) === 'ENOENT') {
+          await this.assertRootPresent();
+          return null;
+        }
+        throw fsError(e, this.root);
       }
-      throw fsError(e, this.root);
-    }
+    });
   }
 
   async list(kind: ObjectKind): Promise<ObjectInfo[]> {
+    return this.retrying('list', () => this.listOnce(kind));
+  }
+
+  private async listOnce(kind: ObjectKind): Promise<ObjectInfo[]> {
     const base = join(this.root, kind);
     const dirs = kind === 'data' ? (await this.readdirOrFail(base)).filter((d) => /^[0-9a-f]{2}$/.test(d)).map((d) => join(base, d)) : [base];
     const out: ObjectInfo[] = [];
@@ -142,12 +191,14 @@ export class FsStore implements Store {
 
   async requestDelete(kind: ObjectKind, name: string): Promise<void> {
     const path = this.pathOf(kind, name);
-    try {
-      await unlink(path);
-      await syncDir(dirname(path));
-    } catch (e) {
-      if (errnoCode(e) !== 'ENOENT') throw fsError(e, this.root);
-    }
+    return this.retrying('delete', async () => {
+      try {
+        await unlink(path);
+        await syncDir(dirname(path));
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOENT') throw fsError(e, this.root);
+      }
+    });
   }
 
   async cleanup(olderThanMs: number): Promise<number> {
