@@ -19,6 +19,7 @@ function pct(part: number, whole: number): string {
   return `${((part / whole) * 100).toFixed(0)} %`;
 }
 
+/** DESIGN.md's "MB": 10^6 bytes (the report's RSS columns are in MiB). */
 export const fmtMB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 export const fmtMsShort = (ms: number): string => `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms`;
 export const fmtRatio = (r: number): string => `${r.toFixed(2)}×`;

@@ -43,6 +43,11 @@ function repoFinal(t: ToolResult): DiskUsage | BucketUsage | undefined {
   return t.steps.backup.status === 'ok' ? (t.repoAfterNoop ?? t.repoAfterBackup) : undefined;
 }
 
+/** Results of older harnesses have no incremental step: their report leaves it out. */
+function ranIncremental(r: BenchResults): boolean {
+  return r.mutation !== undefined || r.tools.some((t) => t.steps.incremental.status !== 'skipped');
+}
+
 function summarySection(r: BenchResults): string {
   const tools = r.tools;
   const head = ['', ...tools.map((t) => NAMES[t.tool])];
@@ -50,7 +55,7 @@ function summarySection(r: BenchResults): string {
   const rows = [
     row('Full backup', (t) => rate(ok(t, 'backup')?.mibPerSec)),
     row('No-op backup (unchanged tree)', (t) => s(ok(t, 'noop')?.totalMs, 2)),
-    row('Incremental backup (1 % of files changed)', (t) => s(ok(t, 'incremental')?.totalMs, 2)),
+    ...(ranIncremental(r) ? [row('Incremental backup (1 % of files changed)', (t) => s(ok(t, 'incremental')?.totalMs, 2))] : []),
     row('Full restore', (t) => (t.steps.restore.status === 'failed' ? '**FAILED**' : rate(ok(t, 'restore')?.mibPerSec))),
     row('CPU time: full backup / restore', (t) => `${s(ok(t, 'backup')?.cpuMs)} / ${s(ok(t, 'restore')?.cpuMs)}`),
     row('Restore verified (SHA-256 of every file)', (t) => (t.steps.restore.verify ? (t.steps.restore.verify.ok ? 'yes, identical' : '**no — differs**') : NM)),
@@ -170,7 +175,7 @@ function repoSection(r: BenchResults): string {
 }
 
 function rssSection(r: BenchResults): string {
-  const steps: StepName[] = ['init', 'backup', 'noop', 'incremental', 'restore'];
+  const steps: StepName[] = ['init', 'backup', 'noop', ...(ranIncremental(r) ? ['incremental' as const] : []), 'restore'];
   const rows = r.tools.map((t) => [NAMES[t.tool], ...steps.map((st) => (t.available && (t.steps[st].status === 'ok' || t.steps[st].status === 'failed') ? mib(t.steps[st].peakRssBytes) : NM))]);
   return table(['Tool', ...steps.map((st) => STEP_TITLES[st])], rows);
 }
@@ -336,7 +341,7 @@ ${corpusSection(r)}
 ## Method
 
 - Each tool gets its own fresh repository in the work folder, on the same file system as the corpus, and its caches in a private state folder (counted separately below). The S3 tools get a fresh bucket on one local S3 server started for the whole run (see Machine).
-- Steps are interleaved: every tool's init, then every tool's full backup, then every tool's no-op backup (a second backup of the unchanged tree); then 1 % of the files change once, the same way for all (see Incremental backup), and every tool makes an incremental backup; then every tool restores its latest snapshot into an empty folder. The multi-GiB files follow, as a series of their own (init, full backup, restore) for the tools storing to a folder.
+- Steps are interleaved: every tool's init, then every tool's full backup, then every tool's no-op backup (a second backup of the unchanged tree); ${incremental !== null ? 'then 1 % of the files change once, the same way for all (see Incremental backup), and every tool makes an incremental backup; ' : ''}then every tool restores its latest snapshot into an empty folder.${big !== null ? ' The multi-GiB files follow, as a series of their own (init, full backup, restore) for the tools storing to a folder.' : ''}
 - Before each step: \`sync\` and \`echo 3 > /proc/sys/vm/drop_caches\` (${r.coldCache ? 'done before every step of this run' : '**not permitted in this run: warm cache**'}).
 - Time: ${r.timeMethod}. Throughput = corpus size (${mib(r.corpus.totalBytes, 1)}) ÷ that time, for every step, the no-op backup included.
 - Peak RSS: ${r.rssMethod}. The harness itself is not counted.
@@ -346,7 +351,7 @@ ${corpusSection(r)}
 
 ## Results per step
 
-${(['backup', 'noop', 'incremental', 'restore', 'init'] as StepName[]).map((st) => stepSection(r, st)).join('\n\n')}
+${(['backup', 'noop', ...(incremental !== null ? ['incremental' as const] : []), 'restore', 'init'] as StepName[]).map((st) => stepSection(r, st)).join('\n\n')}
 
 ## Repository size
 

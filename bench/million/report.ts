@@ -61,7 +61,7 @@ export function renderManyFilesSection(r: ManyFilesResults): string {
     '',
     table(['Tool', 'Full backup', 'Files per second', 'Peak RSS (full)', 'No-op backup', 'Peak RSS (no-op)', 'CPU: full / no-op', 'Repository', 'Status'], rows),
     '',
-    `**Engine under 200 MB RSS while backing up 1 million files** (DESIGN.md §7): ${targets?.rss ?? NM}.`,
+    `**Engine under 200 MB RSS while backing up 1 million files** (DESIGN.md §7; MB = 10^6 bytes, 200 MB = 191 MiB): ${targets?.rss ?? NM}.`,
     '',
     "### The restore browser's queries on that repository",
     '',
