@@ -178,6 +178,7 @@ function parseArgs(argv: string[], root: string): Options {
         throw new Error(`bench: unknown option "${a}"\n${USAGE}`);
     }
   }
+  if (o.files !== null && !o.tools.some((t) => MANY_FILES_TOOLS.includes(t))) throw new Error(`bench: the many-files series runs ${MANY_FILES_TOOLS.join(', ')}: put at least one of them in --tools`);
   if (o.files !== null) cmd.push(o.files === MILLION ? '--preset million' : `--files ${o.files}`);
   else cmd.push(o.preset === 'small' ? '--preset small' : `--size ${sizeLabel(o.size)}`);
   o.bigFiles ??= BIG_FILES_DEFAULT[o.preset] ?? BIG_FILES_DEFAULT.standard ?? 0;
