@@ -30,11 +30,29 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function noteFor(t: ToolResult, step: 'backup' | 'noop' | 'restore'): { note: string; failed: boolean } {
+function noteFor(t: ToolResult, step: 'backup' | 'noop' | 'incremental' | 'restore'): { note: string; failed: boolean } {
   if (!t.available) return { note: 'not available', failed: false };
   const m = t.steps[step];
   if (m.status === 'failed') return { note: 'FAILED', failed: true };
   return { note: 'not measured', failed: false };
+}
+
+/** Seconds per tool for a step, with Havre's time as a multiple of its peer's; a dashed line at
+ *  restic's time when `targetLabel` is given. */
+function timePanel(r: BenchResults, step: 'noop' | 'incremental', title: string, targetLabel?: string): Panel {
+  const bars: Bar[] = r.tools.map((t) => {
+    const m = t.steps[step];
+    return m.status === 'ok' && m.totalMs !== undefined ? { tool: t.tool, value: m.totalMs / 1000, text: `${(m.totalMs / 1000).toFixed(2)} s` } : { tool: t.tool, value: null, text: '', ...noteFor(t, step) };
+  });
+  for (const [h, o] of PAIRS) {
+    const hb = bars.find((b) => b.tool === h);
+    const ob = bars.find((b) => b.tool === o);
+    if (hb?.value != null && ob?.value) hb.text += ` · ${(hb.value / ob.value).toFixed(2)}× ${LABELS[o]}'s time`;
+  }
+  const restic = r.tools.find((t) => t.tool === 'restic');
+  const rv = restic?.steps[step].status === 'ok' ? restic.steps[step].totalMs : undefined;
+  const target = targetLabel && rv !== undefined && r.tools.some((t) => t.tool === 'havre') ? { value: rv / 1000, label: targetLabel } : undefined;
+  return { title, better: 'lower', bars, target };
 }
 
 export function panels(r: BenchResults): Panel[] {
@@ -60,24 +78,8 @@ export function panels(r: BenchResults): Panel[] {
       target: rv !== undefined && hasHavre ? { value: 1.5 * rv, label: 'Havre target 1.5× restic' } : undefined,
     });
   }
-  {
-    const bars: Bar[] = tools.map((t) => {
-      const m = t.steps.noop;
-      return m.status === 'ok' && m.totalMs !== undefined ? { tool: t.tool, value: m.totalMs / 1000, text: `${(m.totalMs / 1000).toFixed(2)} s` } : { tool: t.tool, value: null, text: '', ...noteFor(t, 'noop') };
-    });
-    const rv = restic?.steps.noop.status === 'ok' ? restic.steps.noop.totalMs : undefined;
-    for (const [h, o] of PAIRS) {
-      const hb = bars.find((b) => b.tool === h);
-      const ob = bars.find((b) => b.tool === o);
-      if (hb?.value != null && ob?.value) hb.text += ` · ${(hb.value / ob.value).toFixed(2)}× ${LABELS[o]}'s time`;
-    }
-    out.push({
-      title: 'No-op backup of the unchanged tree (seconds)',
-      better: 'lower',
-      bars,
-      target: rv !== undefined && tools.some((t) => t.tool === 'havre') ? { value: rv / 1000, label: 'Havre target ≤ restic' } : undefined,
-    });
-  }
+  out.push(timePanel(r, 'noop', 'No-op backup of the unchanged tree (seconds)', 'Havre target ≤ restic'));
+  if (tools.some((t) => t.steps.incremental.status === 'ok')) out.push(timePanel(r, 'incremental', 'Incremental backup, 1 % of files changed (seconds)'));
   out.push({
     title: 'Repository size after both backups (MiB)',
     better: 'lower',

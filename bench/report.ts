@@ -5,28 +5,17 @@ import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import type { DiskUsage } from './lib/fsutil.js';
 import type { S3ServerInfo } from './lib/s3server.js';
-import { fmtBytes, MiB } from './lib/util.js';
-import { CONTENTION_WARN, maxOtherLoad, STEP_TITLES, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
+import { fmtBytes } from './lib/util.js';
+import { mib, NAMES, NM, ok, peerOf, rate, ratio, s, status, table, x } from './reportFormat.js';
+import { CONTENTION_WARN, maxOtherLoad, STEP_TITLES, STEPS, type BenchResults, type StepName, type ToolResult } from './results.js';
 import { ALL_TOOLS, isS3Tool, type BucketUsage, type ToolName } from './tools/types.js';
 import { protectTargets, renderProtectSection } from './protect/report.js';
 import type { ProtectResults } from './protect/run.js';
 import { renderWatchSection } from './watch/report.js';
+import { bigFilesSection, incrementalGrowth, incrementalSection } from './reportSeries.js';
+import { manyFilesTargets, renderManyFilesSection } from './million/report.js';
+import type { ManyFilesResults } from './million/results.js';
 import type { WatchBenchResults } from './watch/results.js';
-
-const NM = 'not measured';
-const NAMES: Record<ToolName, string> = {
-  havre: 'Havre',
-  'havre-appliance': 'Havre → appliance',
-  'havre-s3': 'Havre → S3',
-  restic: 'restic',
-  'restic-s3': 'restic → S3',
-  borg: 'borg',
-};
-
-/** The Havre a tool is compared with: Havre → S3 for restic → S3 (same server), else Havre (fs). */
-function peerOf(tool: ToolName): ToolName {
-  return tool === 'restic-s3' ? 'havre-s3' : 'havre';
-}
 
 const CATEGORY_TEXT: Record<string, string> = {
   large: 'Large files: a video and a .zip (incompressible), a mail archive (.pst-like, 64 KiB blocks: 60 % text, 40 % random)',
@@ -36,54 +25,6 @@ const CATEGORY_TEXT: Record<string, string> = {
   dupes: 'Exact duplicates of documents, photos and small files (Desktop/, Downloads/)',
   empty: 'Empty files',
 };
-
-function s(ms: number | undefined, digits = 1): string {
-  return ms === undefined ? NM : `${(ms / 1000).toFixed(digits)} s`;
-}
-
-function mib(bytes: number | undefined, digits = 0): string {
-  return bytes === undefined ? NM : `${(bytes / MiB).toFixed(digits)} MiB`;
-}
-
-function rate(v: number | undefined): string {
-  return v === undefined ? NM : `${v.toFixed(1)} MiB/s`;
-}
-
-function ratio(a: number | undefined, b: number | undefined): number | undefined {
-  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
-}
-
-function x(v: number | undefined): string {
-  return v === undefined ? NM : `${v.toFixed(2)}×`;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-function table(head: string[], rows: string[][]): string {
-  const line = (cols: string[]): string => `| ${cols.map(cell).join(' | ')} |`;
-  return [line(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
-}
-
-function status(t: ToolResult, m: StepMeasure): string {
-  if (!t.available) return `not available: ${t.unavailableReason ?? '?'}`;
-  switch (m.status) {
-    case 'ok':
-      return m.verify ? `ok, restore verified (${m.verify.detail})` : 'ok';
-    case 'failed':
-      return `**FAILED**: ${m.reason ?? '?'}`;
-    case 'skipped':
-      return `not measured (${m.reason ?? 'skipped'})`;
-    case 'unavailable':
-      return `not available: ${m.reason ?? '?'}`;
-  }
-}
-
-function ok(t: ToolResult | undefined, step: StepName): StepMeasure | undefined {
-  const m = t?.steps[step];
-  return t?.available && m?.status === 'ok' ? m : undefined;
-}
 
 /** throughput of Havre (peerOf(other)) ÷ throughput of `other` for a step (> 1: Havre faster) */
 function havreVs(r: BenchResults, step: StepName, other: ToolName): number | undefined {
@@ -102,6 +43,11 @@ function repoFinal(t: ToolResult): DiskUsage | BucketUsage | undefined {
   return t.steps.backup.status === 'ok' ? (t.repoAfterNoop ?? t.repoAfterBackup) : undefined;
 }
 
+/** Results of older harnesses have no incremental step: their report leaves it out. */
+function ranIncremental(r: BenchResults): boolean {
+  return r.mutation !== undefined || r.tools.some((t) => t.steps.incremental.status !== 'skipped');
+}
+
 function summarySection(r: BenchResults): string {
   const tools = r.tools;
   const head = ['', ...tools.map((t) => NAMES[t.tool])];
@@ -109,6 +55,7 @@ function summarySection(r: BenchResults): string {
   const rows = [
     row('Full backup', (t) => rate(ok(t, 'backup')?.mibPerSec)),
     row('No-op backup (unchanged tree)', (t) => s(ok(t, 'noop')?.totalMs, 2)),
+    ...(ranIncremental(r) ? [row('Incremental backup (1 % of files changed)', (t) => s(ok(t, 'incremental')?.totalMs, 2))] : []),
     row('Full restore', (t) => (t.steps.restore.status === 'failed' ? '**FAILED**' : rate(ok(t, 'restore')?.mibPerSec))),
     row('CPU time: full backup / restore', (t) => `${s(ok(t, 'backup')?.cpuMs)} / ${s(ok(t, 'restore')?.cpuMs)}`),
     row('Restore verified (SHA-256 of every file)', (t) => (t.steps.restore.verify ? (t.steps.restore.verify.ok ? 'yes, identical' : '**no — differs**') : NM)),
@@ -121,7 +68,7 @@ function summarySection(r: BenchResults): string {
   return table(head, rows);
 }
 
-function targetsSection(r: BenchResults, protect: ProtectResults | null): string {
+function targetsSection(r: BenchResults, protect: ProtectResults | null, million: ManyFilesResults | null): string {
   const havre = r.tools.find((t) => t.tool === 'havre');
   const restic = r.tools.find((t) => t.tool === 'restic');
   const why = (): string => {
@@ -156,10 +103,12 @@ function targetsSection(r: BenchResults, protect: ProtectResults | null): string
   }
   const p = protectTargets(protect);
   rows.push(['Watcher on: a saved file is protected within 2 s (p95, fs store)', p.latency]);
+  const many = manyFilesTargets(million);
   {
     const h = ok(havre, 'backup');
     const note = h?.peakRssBytes !== undefined ? `; indication only: Havre peaked at ${mib(h.peakRssBytes)} backing up this corpus of ${r.corpus.files.toLocaleString('en-US')} files` : '';
-    rows.push(['Engine under 200 MB RSS while backing up 1 million files', `${NM} (the corpus has ${r.corpus.files.toLocaleString('en-US')} files, not 1 million${note})`]);
+    rows.push(['Engine under 200 MB RSS while backing up 1 million files', many ? `${many.rss} — see "A million files"` : `${NM} (run \`npm run bench -- --preset million\`${note})`]);
+    rows.push(["Restore browser's queries under 50 ms on that tree (list a folder, a file's versions, a name search)", many ? many.queries : `${NM} (run \`npm run bench -- --preset million\`)`]);
   }
   rows.push(['Idle CPU near zero (under 1 % of one CPU)', p.idle]);
   rows.push(['UI: first paint under 1 s; a 100,000-entry folder scrolls smoothly', `${NM} (UI budgets are outside this harness)`]);
@@ -196,7 +145,7 @@ function stepSection(r: BenchResults, step: StepName): string {
 
 function repoSection(r: BenchResults): string {
   const rows = r.tools.map((t) => {
-    if (!t.available) return [NAMES[t.tool], NM, NM, NM, NM, NM];
+    if (!t.available) return [NAMES[t.tool], NM, NM, NM, NM, NM, NM];
     const a = t.steps.backup.status === 'ok' ? t.repoAfterBackup : undefined;
     const b = t.steps.noop.status === 'ok' ? t.repoAfterNoop : undefined;
     return [
@@ -204,6 +153,7 @@ function repoSection(r: BenchResults): string {
       a ? `${mib(a.apparentBytes, 1)} (${a.files} ${isS3Tool(t.tool) ? 'object versions' : 'files'})` : NM,
       a ? `${((a.apparentBytes / r.corpus.totalBytes) * 100).toFixed(1)} %` : NM,
       a && b ? fmtBytes(b.apparentBytes - a.apparentBytes) : NM,
+      ((g) => (g !== undefined ? fmtBytes(g) : NM))(incrementalGrowth(t)),
       a ? mib((a as Partial<DiskUsage>).allocatedBytes, 1) : NM, // a bucket has none: not measured
       t.stateAfterRun ? mib(t.stateAfterRun.apparentBytes, 1) : NM,
     ];
@@ -218,14 +168,14 @@ function repoSection(r: BenchResults): string {
     ? 'S3 tools: the sum of the sizes of every object version in the bucket (ListObjectVersions), noncurrent versions included; the space radosgw allocates for them is not measured.'
     : '';
   return [
-    table(['Tool', 'After full backup (du -sb)', 'of corpus', 'Growth from no-op backup', 'Allocated on disk', 'Local cache/state outside the repo'], rows),
+    table(['Tool', 'After full backup (du -sb)', 'of corpus', 'Growth from no-op backup', 'Growth from incremental backup', 'Allocated on disk', 'Local cache/state outside the repo'], rows),
     '',
     [ratios, bucket].filter(Boolean).join('\n\n'),
   ].join('\n');
 }
 
 function rssSection(r: BenchResults): string {
-  const steps: StepName[] = ['init', 'backup', 'noop', 'restore'];
+  const steps: StepName[] = ['init', 'backup', 'noop', ...(ranIncremental(r) ? ['incremental' as const] : []), 'restore'];
   const rows = r.tools.map((t) => [NAMES[t.tool], ...steps.map((st) => (t.available && (t.steps[st].status === 'ok' || t.steps[st].status === 'failed') ? mib(t.steps[st].peakRssBytes) : NM))]);
   return table(['Tool', ...steps.map((st) => STEP_TITLES[st])], rows);
 }
@@ -340,9 +290,13 @@ function settingsSection(r: BenchResults): string {
   return r.tools.map((t) => `- **${NAMES[t.tool]}**: ${t.settings.join('; ')}.`).join('\n');
 }
 
-export function renderMarkdown(r: BenchResults, protect: ProtectResults | null = null): string {
+export function renderMarkdown(r: BenchResults, protect: ProtectResults | null = null, million: ManyFilesResults | null = null): string {
   const havre = r.tools.find((t) => t.tool === 'havre');
-  const failures = r.tools.flatMap((t) => (['init', 'backup', 'noop', 'restore'] as StepName[]).filter((st) => t.steps[st].status === 'failed').map((st) => `${NAMES[t.tool]} ${STEP_TITLES[st].toLowerCase()}`));
+  const failed = (tools: ToolResult[], where: string): string[] =>
+    tools.flatMap((t) => STEPS.filter((st) => t.steps[st].status === 'failed').map((st) => `${NAMES[t.tool]} ${STEP_TITLES[st].toLowerCase()}${where}`));
+  const failures = [...failed(r.tools, ''), ...failed(r.bigFiles?.tools ?? [], ' (multi-GiB files)')];
+  const incremental = incrementalSection(r);
+  const big = bigFilesSection(r);
   const headline: string[] = [];
   if (havre && !havre.available) headline.push(`**Havre: not available: ${havre.unavailableReason ?? '?'}** — its figures below say "not measured".`);
   if (failures.length) headline.push(`**FAILED:** ${failures.join(', ')} (see the step tables).`);
@@ -372,8 +326,8 @@ ${summarySection(r)}
 
 ## DESIGN.md §7 targets
 
-${targetsSection(r, protect)}
-${s3Section(r) !== null ? `\n## Throughput to a local S3 server\n\n${s3Section(r) ?? ''}\n` : ''}
+${targetsSection(r, protect, million)}
+${incremental !== null ? `\n## Incremental backup (1 % of files changed)\n\n${incremental}\n` : ''}${big !== null ? `\n## Multi-GiB files\n\n${big}\n` : ''}${s3Section(r) !== null ? `\n## Throughput to a local S3 server\n\n${s3Section(r) ?? ''}\n` : ''}
 ${(r.runs ?? 1) > 1 ? `Figures are the median of ${r.runs} runs per tool (min–max of the time in the step tables).` : 'One run per tool (`--runs N` repeats and reports medians): treat differences of a few percent as noise.'}
 
 ## Machine
@@ -387,7 +341,7 @@ ${corpusSection(r)}
 ## Method
 
 - Each tool gets its own fresh repository in the work folder, on the same file system as the corpus, and its caches in a private state folder (counted separately below). The S3 tools get a fresh bucket on one local S3 server started for the whole run (see Machine).
-- Steps are interleaved: every tool's init, then every tool's full backup, then every tool's no-op backup (a second backup of the unchanged tree), then every tool's restore of the latest snapshot into an empty folder.
+- Steps are interleaved: every tool's init, then every tool's full backup, then every tool's no-op backup (a second backup of the unchanged tree); ${incremental !== null ? 'then 1 % of the files change once, the same way for all (see Incremental backup), and every tool makes an incremental backup; ' : ''}then every tool restores its latest snapshot into an empty folder.${big !== null ? ' The multi-GiB files follow, as a series of their own (init, full backup, restore) for the tools storing to a folder.' : ''}
 - Before each step: \`sync\` and \`echo 3 > /proc/sys/vm/drop_caches\` (${r.coldCache ? 'done before every step of this run' : '**not permitted in this run: warm cache**'}).
 - Time: ${r.timeMethod}. Throughput = corpus size (${mib(r.corpus.totalBytes, 1)}) ÷ that time, for every step, the no-op backup included.
 - Peak RSS: ${r.rssMethod}. The harness itself is not counted.
@@ -397,7 +351,7 @@ ${corpusSection(r)}
 
 ## Results per step
 
-${(['backup', 'noop', 'restore', 'init'] as StepName[]).map((st) => stepSection(r, st)).join('\n\n')}
+${(['backup', 'noop', ...(incremental !== null ? ['incremental' as const] : []), 'restore', 'init'] as StepName[]).map((st) => stepSection(r, st)).join('\n\n')}
 
 ## Repository size
 
@@ -425,7 +379,7 @@ ${r.command}   # as root for cold-cache numbers; --keep keeps the work folder
 ${r.corpus.preset === 'small' ? 'npm run bench -- --size 1G        # the standard 1 GiB run' : 'npm run bench -- --preset small --out bench/out   # 64 MiB smoke run (CI), leaves docs/ alone'}
 \`\`\`
 
-Options: \`--size 256M|1G|…\`, \`--preset small|standard\`, \`--tools ${ALL_TOOLS.join(',')}\`, \`--s3-backend bluestore|memstore\`, \`--work DIR\` (default \`bench/.work\`), \`--keep\`, \`--runs N\` (median of N cycles; use an odd N), \`--seed S\`, \`--out DIR\` (default \`docs\`), \`--skip-limits\`, \`--report-from docs/benchmarks.json\` (rewrite this page without rerunning).
+Options: \`--size 256M|1G|…\`, \`--preset small|standard|million\`, \`--big-files SIZE\` (each of the two multi-GiB files; 0: none), \`--files N\` (the many-files series alone), \`--tools ${ALL_TOOLS.join(',')}\`, \`--s3-backend bluestore|memstore\`, \`--work DIR\` (default \`bench/.work\`), \`--keep\`, \`--runs N\` (median of N cycles; use an odd N), \`--seed S\`, \`--out DIR\` (default \`docs\`), \`--skip-limits\`, \`--report-from docs/benchmarks.json\` (rewrite this page without rerunning).
 ${r.durationMs !== undefined ? `\nThis run took ${(r.durationMs / 60000).toFixed(1)} minutes in all.\n` : ''}`;
 }
 
@@ -440,6 +394,8 @@ export async function writeReport(r: BenchResults, outDir: string, opts: { write
   const watch = await readFile(join(outDir, 'benchmarks-watch.json'), 'utf8').then((t) => renderWatchSection(JSON.parse(t) as WatchBenchResults)).catch(() => '');
   // So does the continuous-protection benchmark (bench/protect/, npm run bench:protect).
   const protect = await readFile(join(outDir, 'benchmarks-protect.json'), 'utf8').then((t) => JSON.parse(t) as ProtectResults).catch(() => null);
-  const sections = [renderMarkdown(r, protect), protect ? renderProtectSection(protect) : '', watch, analysis].map((x) => x.trim()).filter(Boolean);
+  // And the many-files series (npm run bench -- --preset million).
+  const million = await readFile(join(outDir, 'benchmarks-million.json'), 'utf8').then((t) => JSON.parse(t) as ManyFilesResults).catch(() => null);
+  const sections = [renderMarkdown(r, protect, million), million ? renderManyFilesSection(million) : '', protect ? renderProtectSection(protect) : '', watch, analysis].map((x) => x.trim()).filter(Boolean);
   await writeFile(join(outDir, 'BENCHMARKS.md'), sections.join('\n\n') + '\n');
 }

@@ -1,5 +1,6 @@
 // Shape of docs/benchmarks.json: everything the report is written from, raw.
 import type { CategoryStats } from './corpus/generate.js';
+import type { MutationSummary } from './corpus/mutate.js';
 import type { DiskUsage } from './lib/fsutil.js';
 import type { Limits } from './limits.js';
 import type { MachineInfo } from './machine.js';
@@ -8,12 +9,15 @@ import type { BucketUsage, ToolName } from './tools/types.js';
 
 export const RESULTS_SCHEMA = 1;
 
-export type StepName = 'init' | 'backup' | 'noop' | 'restore';
-export const STEPS: readonly StepName[] = ['init', 'backup', 'noop', 'restore'];
+export type StepName = 'init' | 'backup' | 'noop' | 'incremental' | 'restore';
+/** In the order a series runs them: the incremental backup follows the seeded change of 1 % of the
+ *  files, and the restore (of the latest snapshot) is checked against the changed tree. */
+export const STEPS: readonly StepName[] = ['init', 'backup', 'noop', 'incremental', 'restore'];
 export const STEP_TITLES: Record<StepName, string> = {
   init: 'Repository init',
   backup: 'Full backup',
   noop: 'No-op backup (unchanged tree)',
+  incremental: 'Incremental backup (1 % of files changed)',
   restore: 'Full restore',
 };
 
@@ -65,6 +69,7 @@ export interface ToolResult {
   /** du of the repository folder; for an S3 tool, what its bucket holds (no allocated size) */
   repoAfterBackup?: DiskUsage | BucketUsage;
   repoAfterNoop?: DiskUsage | BucketUsage;
+  repoAfterIncremental?: DiskUsage | BucketUsage;
   /** caches and local state kept outside the repository (restic cache, borg cache, HAVRE_HOME) */
   stateAfterRun?: DiskUsage;
   /** with --runs > 1: every run's measures, in order */
@@ -102,6 +107,10 @@ export interface BenchResults {
   corpus: CorpusSummary;
   limits: Limits | null;
   tools: ToolResult[];
+  /** the seeded change before the incremental backups (absent in results of older harnesses) */
+  mutation?: MutationSummary;
+  /** the multi-GiB files series (--big-files) */
+  bigFiles?: BigFilesResults;
   /** the local S3 server the S3 tools stored to (when one of them ran) */
   s3Server?: S3ServerInfo;
   havreBuildWarning?: string;
@@ -117,4 +126,27 @@ export function maxOtherLoad(r: BenchResults): number | undefined {
     .filter((m) => m.otherLoad !== undefined && (m.status === 'ok' || m.status === 'failed'))
     .map((m) => m.otherLoad ?? 0);
   return v.length ? Math.max(...v) : undefined;
+}
+
+/** A few multi-GiB files backed up and restored by the fs tools (--big-files). */
+export interface BigFilesResults {
+  files: { path: string; size: number; content: string }[];
+  totalBytes: number;
+  generationMs: number;
+  tools: ToolResult[];
+}
+
+/** A step a series did not run (or a harness too old to know it). */
+export function notRun(reason: string): StepMeasure {
+  return { status: 'skipped', reason };
+}
+
+/** Results of older harnesses lack steps and sections: fill the steps so every reader can index them. */
+export function normalizeResults(r: BenchResults): BenchResults {
+  const fill = (t: ToolResult): ToolResult => {
+    const steps = { ...t.steps };
+    for (const st of STEPS) steps[st] ??= notRun('not in this run (results of an older harness)');
+    return { ...t, steps };
+  };
+  return { ...r, tools: r.tools.map(fill), bigFiles: r.bigFiles ? { ...r.bigFiles, tools: r.bigFiles.tools.map(fill) } : undefined };
 }

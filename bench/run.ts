@@ -1,30 +1,41 @@
 // Benchmark harness: Havre against restic and borg on a generated workstation-like corpus.
 //
 //   npm run bench -- [--size 1G | --preset small] [--tools havre,havre-appliance,havre-s3,restic,restic-s3,borg]
-//                    [--work DIR] [--keep] [--seed S] [--runs N] [--out DIR] [--skip-limits]
-//                    [--s3-backend bluestore|memstore] [--report-from FILE]
+//                    [--big-files SIZE] [--work DIR] [--keep] [--seed S] [--runs N] [--out DIR]
+//                    [--skip-limits] [--s3-backend bluestore|memstore] [--report-from FILE]
+//   npm run bench -- --preset million | --files N     (the many-files series alone)
 //
 // Each tool gets its own fresh repository (the S3 tools: a fresh bucket on one local radosgw
 // started for the whole run); steps are interleaved (every tool's init, then every tool's full
-// backup, no-op backup, restore), the page cache is dropped before each step when permitted, every
-// restore is verified file by file (SHA-256), and docs/BENCHMARKS.md, docs/benchmarks.svg and
-// docs/benchmarks.json are written from what was measured.
+// backup, no-op backup; then 1 % of the files change and every tool makes an incremental backup,
+// then restores it), the page cache is dropped before each step when permitted, every restore is
+// verified file by file (SHA-256). Then the multi-GiB files, backed up and restored by the fs tools.
+// docs/BENCHMARKS.md, docs/benchmarks.svg and docs/benchmarks.json are written from what was
+// measured; the many-files series writes docs/benchmarks-million.json, which the report includes.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readFile, readdir, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { BIG_FILES, bigFilesListing, generateBigFiles, loadBigFiles } from './corpus/bigFiles.js';
 import { categoryStats, generateCorpus, loadCorpus, type CorpusManifest } from './corpus/generate.js';
-import { diffTrees, describeDiff, diskUsage, dropCaches, hashTree, rmrf, syncAll, type DiskUsage, type TreeListing } from './lib/fsutil.js';
-import { failureLine, killCurrent, POLL_MS, succeeded, type ProcResult } from './lib/proc.js';
+import { applyMutation, planMutation, undoMutation, type MutationSummary } from './corpus/mutate.js';
+import { rmrf, type TreeListing } from './lib/fsutil.js';
+import { killCurrent, POLL_MS } from './lib/proc.js';
 import { S3_BACKENDS, S3Server, type S3Backend, type S3ServerInfo } from './lib/s3server.js';
-import { GiB, MiB, fmtBytes, log, mibPerSec, parseSize, repoRoot, sizeLabel } from './lib/util.js';
+import { GiB, MiB, fmtBytes, log, parseSize, repoRoot, sizeLabel } from './lib/util.js';
 import { measureLimits, type Limits } from './limits.js';
 import { machineInfo } from './machine.js';
+import { MILLION, MANY_FILES_SCHEMA, type ManyFilesResults } from './million/results.js';
+import { MANY_FILES_TOOLS, runManyFiles } from './million/run.js';
 import { writeReport } from './report.js';
-import { RESULTS_SCHEMA, STEPS, type BenchResults, type StepMeasure, type StepName, type ToolResult } from './results.js';
-import { createRunner } from './tools/index.js';
-import { ALL_TOOLS, isS3Tool, type BucketUsage, type ToolName, type ToolRunner } from './tools/types.js';
+import { normalizeResults, RESULTS_SCHEMA, type BenchResults, type BigFilesResults } from './results.js';
+import { fmtMs, runSeries, type SeriesEnv } from './series.js';
+import { ALL_TOOLS, isS3Tool, type ToolName } from './tools/types.js';
 
 const PRESETS: Record<string, number> = { small: 64 * MiB, standard: 1 * GiB };
+/** --big-files: size of each of the two multi-GiB files, by preset (0 turns the series off) */
+const BIG_FILES_DEFAULT: Record<string, number> = { small: 64 * MiB, standard: 1.5 * GiB };
+/** the share of the corpus's files the incremental series changes */
+const CHANGED_FRACTION = 0.01;
 const DEFAULT_SEED = '1';
 const DEFAULT_S3_BACKEND: S3Backend = 'bluestore';
 
@@ -40,13 +51,22 @@ interface Options {
   runs: number;
   reportFrom: string | null;
   s3Backend: S3Backend;
+  /** bytes of each multi-GiB file; 0: no such series; null: the preset's default */
+  bigFiles: number | null;
+  /** the many-files series alone, with this many files */
+  files: number | null;
   /** the command line that repeats this run */
   command: string;
 }
 
 const USAGE = `usage: npm run bench -- [options]
   --size SIZE          corpus size, e.g. 256M, 1G (default 1G, the 'standard' preset)
-  --preset NAME        small (64 MiB, CI smoke run) | standard (1 GiB)
+  --preset NAME        small (64 MiB, CI smoke run) | standard (1 GiB) | million (--files 1000000)
+  --big-files SIZE     size of each of the two multi-GiB files backed up and restored by the fs tools
+                       (default 1.5G; 64M with --preset small); 0 leaves them out
+  --files N            the many-files series alone: a tree of N small files, full and no-op backups by
+                       havre, restic, borg, then the restore browser's queries on Havre's repository;
+                       writes benchmarks-million.json (and BENCHMARKS.md if benchmarks.json is there)
   --tools LIST         comma-separated subset of ${ALL_TOOLS.join(',')} (default: all)
   --work DIR           work folder (default bench/.work); removed at the end unless --keep
   --keep               keep corpus, repositories and restores (a kept corpus is reused next run)
@@ -72,6 +92,8 @@ function parseArgs(argv: string[], root: string): Options {
     runs: 1,
     reportFrom: null,
     s3Backend: DEFAULT_S3_BACKEND,
+    bigFiles: null,
+    files: null,
     command: '',
   };
   const cmd: string[] = [];
@@ -91,8 +113,12 @@ function parseArgs(argv: string[], root: string): Options {
       }
       case '--preset': {
         const p = value();
+        if (p === 'million') {
+          o.files = MILLION;
+          break;
+        }
         const s = PRESETS[p];
-        if (s === undefined) throw new Error(`bench: unknown preset "${p}" (small, standard)`);
+        if (s === undefined) throw new Error(`bench: unknown preset "${p}" (small, standard, million)`);
         o.preset = p;
         o.size = s;
         break;
@@ -131,6 +157,15 @@ function parseArgs(argv: string[], root: string): Options {
         o.s3Backend = b as S3Backend;
         break;
       }
+      case '--big-files':
+        o.bigFiles = parseSize(value());
+        break;
+      case '--files': {
+        const n = Number(value().replace(/_/g, ''));
+        if (!Number.isInteger(n) || n < 100 || n > 10 * MILLION) throw new Error('bench: --files takes an integer from 100 to 10000000');
+        o.files = n;
+        break;
+      }
       case '--report-from':
         o.reportFrom = resolve(value());
         break;
@@ -143,7 +178,11 @@ function parseArgs(argv: string[], root: string): Options {
         throw new Error(`bench: unknown option "${a}"\n${USAGE}`);
     }
   }
-  cmd.push(o.preset === 'small' ? '--preset small' : `--size ${sizeLabel(o.size)}`);
+  if (o.files !== null && !o.tools.some((t) => MANY_FILES_TOOLS.includes(t))) throw new Error(`bench: the many-files series runs ${MANY_FILES_TOOLS.join(', ')}: put at least one of them in --tools`);
+  if (o.files !== null) cmd.push(o.files === MILLION ? '--preset million' : `--files ${o.files}`);
+  else cmd.push(o.preset === 'small' ? '--preset small' : `--size ${sizeLabel(o.size)}`);
+  o.bigFiles ??= BIG_FILES_DEFAULT[o.preset] ?? BIG_FILES_DEFAULT.standard ?? 0;
+  if (o.files === null && o.bigFiles !== (BIG_FILES_DEFAULT[o.preset] ?? BIG_FILES_DEFAULT.standard)) cmd.push(`--big-files ${o.bigFiles === 0 ? '0' : sizeLabel(o.bigFiles)}`);
   if (o.tools.join(',') !== ALL_TOOLS.join(',')) cmd.push(`--tools ${o.tools.join(',')}`);
   if (o.seed !== DEFAULT_SEED) cmd.push(`--seed ${o.seed}`);
   if (o.runs !== 1) cmd.push(`--runs ${o.runs}`);
@@ -180,62 +219,31 @@ function expectedListing(m: CorpusManifest): TreeListing {
   return { files: m.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })), dirs: [...m.dirs], others: [] };
 }
 
-/** Finds where a restore put the copy of the source tree. */
-function locateRestored(target: string, source: string, hint: string | null, m: CorpusManifest): string | null {
-  const probe = m.files.find((f) => f.size > 0)?.path ?? m.files[0]?.path;
-  const candidates = [hint, join(target, source), join(target, source.replace(/^\/+/, '')), join(target, 'corpus'), target].filter((c): c is string => !!c);
-  for (const c of candidates) if (probe && existsSync(join(c, probe))) return c;
-  return null;
-}
-
-/** serverCpuMs: the local S3 server's CPU during the step (S3 tools), kept out of "other load". */
-function measureOf(r: ProcResult, syncMs: number, coldCache: boolean, corpusBytes: number, throughput: boolean, serverCpuMs?: number): StepMeasure {
-  const ok = succeeded(r);
-  const totalMs = r.wallMs + syncMs;
-  const otherCpuMs = Math.max(0, r.machineBusyMs - r.cpuMs - (serverCpuMs ?? 0));
-  return {
-    status: ok ? 'ok' : 'failed',
-    reason: ok ? undefined : failureLine(r),
-    command: r.command,
-    exitCode: r.exitCode,
-    processMs: r.wallMs,
-    syncMs,
-    totalMs,
-    mibPerSec: ok && throughput ? mibPerSec(corpusBytes, totalMs) : undefined,
-    peakRssBytes: r.peakRssBytes,
-    rssSamples: r.rssSamples,
-    cpuMs: r.cpuMs,
-    otherCpuMs,
-    otherLoad: r.wallMs > 0 ? otherCpuMs / r.wallMs : undefined,
-    serverCpuMs,
-    loadAvgAtStart: r.loadAvgAtStart,
-    coldCache,
-    stdoutTail: ok ? undefined : r.stdoutTail.slice(-2000),
-    stderrTail: ok ? undefined : r.stderrTail.slice(-2000),
+/** --files N: the many-files series alone; its results go beside benchmarks.json. */
+async function manyFilesMain(o: Options, env: SeriesEnv, files: number, date: string, started: bigint): Promise<void> {
+  const run = await runManyFiles(env, { files, seed: o.seed, tools: o.tools });
+  if (env.interrupted()) return;
+  const { samples: _samples, version: _version, ...tree } = run.manifest;
+  const results: ManyFilesResults = {
+    schema: MANY_FILES_SCHEMA,
+    date,
+    command: o.command,
+    durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+    machine: machineInfo(o.work, env.root),
+    toolVersions: env.toolVersions,
+    coldCache: env.cold.all,
+    tree: { ...tree, reused: run.reused },
+    tools: run.tools,
+    queries: run.queries,
+    queriesError: run.queriesError,
   };
-}
-
-/** One result per tool from several runs: per step, the run with the median time (any failure wins),
- *  with the spread of the successful runs; repository sizes from the last run; every run kept raw. */
-function aggregate(runs: ToolResult[]): ToolResult | undefined {
-  const last = runs[runs.length - 1];
-  if (!last || runs.length === 1) return last;
-  const steps = { ...last.steps };
-  for (const st of STEPS) {
-    const ms = runs.map((r) => r.steps[st]);
-    const failed = ms.find((m) => m.status === 'failed');
-    const okMs = ms.filter((m) => m.status === 'ok' && m.totalMs !== undefined).sort((a, b) => (a.totalMs ?? 0) - (b.totalMs ?? 0));
-    if (failed) steps[st] = { ...failed, reason: `${failed.reason ?? '?'} (in ${ms.filter((m) => m.status === 'failed').length} of ${ms.length} runs)` };
-    else if (okMs.length) {
-      const median = okMs[Math.floor((okMs.length - 1) / 2)] as StepMeasure;
-      steps[st] = { ...median, spread: { n: okMs.length, minMs: okMs[0]?.totalMs ?? 0, maxMs: okMs[okMs.length - 1]?.totalMs ?? 0 } };
-    }
-  }
-  return { ...last, steps, allRuns: runs.map((r) => r.steps) };
-}
-
-function fmtMs(ms: number | undefined): string {
-  return ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`;
+  await mkdir(o.out, { recursive: true });
+  await writeFile(join(o.out, 'benchmarks-million.json'), JSON.stringify(results, null, 2) + '\n');
+  const main = join(o.out, 'benchmarks.json');
+  if (existsSync(main)) {
+    await writeReport(normalizeResults(JSON.parse(await readFile(main, 'utf8')) as BenchResults), o.out, { writeJson: false });
+    log(`written: ${join(o.out, 'benchmarks-million.json')}; BENCHMARKS.md rewritten with it`);
+  } else log(`written: ${join(o.out, 'benchmarks-million.json')} (BENCHMARKS.md shows it after the next run writing benchmarks.json there)`);
 }
 
 async function main(): Promise<void> {
@@ -243,7 +251,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2), root);
 
   if (o.reportFrom) {
-    const results = JSON.parse(await readFile(o.reportFrom, 'utf8')) as BenchResults;
+    const results = normalizeResults(JSON.parse(await readFile(o.reportFrom, 'utf8')) as BenchResults);
     await writeReport(results, o.out, { writeJson: false });
     log(`report rewritten in ${o.out}`);
     return;
@@ -251,11 +259,17 @@ async function main(): Promise<void> {
 
   const started = process.hrtime.bigint();
   const date = new Date().toISOString();
-  const ours = ['corpus', 'corpus.json', 'repos', 'restore', 'state', 'limits', 's3'];
+  // what this run made in the work folder (a many-files run leaves a kept main corpus alone)
+  const ours = o.files !== null ? ['million'] : ['corpus', 'corpus.json', 'mutation-undo', 'repos', 'restore', 'state', 'limits', 's3', 'big'];
+  const corpusDir = join(o.work, 'corpus');
+  const undoDir = join(o.work, 'mutation-undo');
   let s3: S3Server | undefined;
   const cleanup = async (): Promise<void> => {
     await s3?.stop({ keep: o.keep });
-    if (o.keep) return;
+    if (o.keep) {
+      await undoMutation(corpusDir, undoDir).catch(() => undefined); // a kept corpus stays the generated one
+      return;
+    }
     for (const d of ours) await rmrf(join(o.work, d));
     try {
       if ((await readdir(o.work)).length === 0) await rmdir(o.work);
@@ -273,9 +287,30 @@ async function main(): Promise<void> {
   });
 
   await mkdir(o.work, { recursive: true });
+  const password = 'havre-bench-password-not-secret';
+  const env: SeriesEnv = {
+    root,
+    work: o.work,
+    password,
+    timeoutMs: Math.max(20 * 60_000, Math.ceil(Math.max(o.size, 2 * (o.bigFiles ?? 0)) / GiB) * 60 * 60_000),
+    runs: o.runs,
+    interrupted: () => interrupted,
+    toolVersions: {},
+    keepRestores: o.keep,
+    cold: { all: true },
+  };
+
+  if (o.files !== null) {
+    log(`work folder ${o.work}; many-files series: ${o.files.toLocaleString('en-US')} files, seed ${o.seed}; tools ${MANY_FILES_TOOLS.filter((t) => o.tools.includes(t)).join(', ')}`);
+    env.timeoutMs = Math.max(env.timeoutMs, Math.ceil(o.files / 100_000) * 30 * 60_000);
+    await manyFilesMain(o, env, o.files, date, started);
+    if (!interrupted) await cleanup();
+    return;
+  }
   log(`work folder ${o.work}; corpus ${sizeLabel(o.size)} (${o.preset}), seed ${o.seed}; tools ${o.tools.join(', ')}`);
 
-  // corpus
+  // corpus (a change left by a killed run is undone first, so a kept corpus is the generated one)
+  if (await undoMutation(corpusDir, undoDir)) log('undid the 1 % change a previous run left in the corpus');
   let manifest = await loadCorpus(o.work, o.seed, o.size);
   const reused = manifest !== null;
   if (manifest) log(`reusing the corpus kept in ${o.work}`);
@@ -284,9 +319,8 @@ async function main(): Promise<void> {
     manifest = await generateCorpus(o.work, o.seed, o.size, log);
     log(`corpus: ${manifest.files.length} files, ${(manifest.totalBytes / MiB).toFixed(1)} MiB in ${fmtMs(manifest.generationMs)}`);
   }
-  const corpusDir = join(o.work, 'corpus');
-  const expected = expectedListing(manifest);
-  const corpusBytes = manifest.totalBytes;
+  const original = { listing: expectedListing(manifest), bytes: manifest.totalBytes };
+  let tree = original;
 
   // limits
   let limits: Limits | null = null;
@@ -296,14 +330,8 @@ async function main(): Promise<void> {
     await rmrf(join(o.work, 'limits'));
   }
 
-  // runners: one cycle (fresh repositories, state and restore targets) per --runs
-  const password = 'havre-bench-password-not-secret';
-  const timeoutMs = Math.max(20 * 60_000, Math.ceil(o.size / GiB) * 60 * 60_000);
-  const toolVersions: Partial<Record<ToolName, string | null>> = {};
-  const perTool = new Map<ToolName, ToolResult[]>(o.tools.map((t) => [t, []]));
   const buildWarning = o.tools.some((t) => t.startsWith('havre')) ? havreBuildWarning(root) : undefined;
   if (buildWarning) log(`warning: ${buildWarning}`);
-  let allCold = true;
 
   // One local S3 server (Ceph radosgw) for the whole run when an S3 tool is in --tools, started
   // before any step and unmeasured; a failure makes the S3 tools "not available" at their init.
@@ -317,122 +345,55 @@ async function main(): Promise<void> {
     } catch (e) {
       log(`S3 server not available: ${e instanceof Error ? e.message : String(e)}`);
     }
+    env.s3 = s3;
   }
-  const repoUsage = async (runner: ToolRunner): Promise<DiskUsage | BucketUsage | undefined> => {
-    if (!runner.repoUsage) return diskUsage(runner.repoDir());
-    return runner.repoUsage().catch((e: unknown) => {
-      log(`${runner.name}: bucket size not measured: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    });
-  };
 
-  for (let run = 1; run <= o.runs && !interrupted; run++) {
-    if (o.runs > 1) log(`— run ${run} of ${o.runs} —`);
-    const runners = new Map<ToolName, ToolRunner>();
-    const results = new Map<ToolName, ToolResult>();
-    for (const name of o.tools) {
-      const previous = perTool.get(name) ?? [];
-      if (previous.length && !previous[0]?.available) continue; // not available in run 1: do not retry
-      const stateDir = join(o.work, 'state', name);
-      await rmrf(stateDir);
-      await rmrf(join(o.work, 'repos', name));
-      await rmrf(join(o.work, 'restore', name));
-      await mkdir(stateDir, { recursive: true });
-      await mkdir(join(o.work, 'repos'), { recursive: true });
-      const runner = createRunner(name, { stateDir, root, password, timeoutMs, s3 });
-      runners.set(name, runner);
-      if (!(name in toolVersions)) toolVersions[name] = await runner.version();
-      const skipped: StepMeasure = { status: 'skipped' };
-      results.set(name, {
-        tool: name,
-        version: toolVersions[name] ?? null,
-        available: true,
-        settings: runner.settings,
-        steps: { init: { ...skipped }, backup: { ...skipped }, noop: { ...skipped }, restore: { ...skipped } },
-      });
+  // the main series: full, no-op, then the same seeded 1 % change for every tool, incremental, restore
+  const plan = planMutation(manifest.files, o.seed, CHANGED_FRACTION);
+  let mutation: MutationSummary | undefined;
+  const tools = await runSeries(env, {
+    name: '',
+    tools: o.tools,
+    corpusDir,
+    steps: ['init', 'backup', 'noop', 'incremental', 'restore'],
+    tree: () => tree,
+    beforeStep: async (step) => {
+      if (step !== 'incremental') return;
+      const applied = await applyMutation(corpusDir, plan, original.listing, undoDir);
+      tree = { listing: applied.listing, bytes: applied.summary.bytesAfter };
+      mutation = applied.summary;
+      const c = mutation.counts;
+      log(`changed ${plan.steps.length} files (${c.rewrite} rewritten, ${c.append} appended to, ${c.create} new, ${c.delete} deleted; ${fmtBytes(mutation.bytesWritten)} written)`);
+    },
+    afterRun: async () => {
+      await undoMutation(corpusDir, undoDir);
+      tree = original;
+    },
+  });
+
+  // the multi-GiB files, by the fs tools
+  let bigFiles: BigFilesResults | undefined;
+  const bigTools = MANY_FILES_TOOLS.filter((t) => o.tools.includes(t));
+  if ((o.bigFiles ?? 0) > 0 && bigTools.length && !interrupted) {
+    const size = o.bigFiles ?? 0;
+    const dir = join(o.work, 'big');
+    let m = await loadBigFiles(dir, o.seed, size);
+    if (m) log(`reusing the multi-GiB files kept in ${dir}`);
+    else {
+      log(`generating ${BIG_FILES.length} files of ${fmtBytes(size)}…`);
+      m = await generateBigFiles(dir, o.seed, size);
+      log(`multi-GiB files written in ${fmtMs(m.generationMs)}`);
     }
-
-    const runStep = async (step: StepName, fn: (r: ToolRunner, res: ToolResult) => Promise<void>): Promise<void> => {
-      for (const name of o.tools) {
-        const runner = runners.get(name);
-        const res = results.get(name);
-        if (!runner || !res || !res.available) continue;
-        if (interrupted) return;
-        await fn(runner, res);
-        const m = res.steps[step];
-        const status =
-          m.status === 'ok'
-            ? `${fmtMs(m.totalMs)}${m.mibPerSec !== undefined ? `, ${m.mibPerSec.toFixed(1)} MiB/s` : ''}, CPU ${fmtMs(m.cpuMs)}, peak RSS ${((m.peakRssBytes ?? 0) / MiB).toFixed(0)} MiB, other load ${(m.otherLoad ?? 0).toFixed(2)} CPUs${m.serverCpuMs !== undefined ? `, S3 server CPU ${fmtMs(m.serverCpuMs)}` : ''}`
-            : `${m.status}: ${m.reason ?? ''}`;
-        log(`${step.padEnd(7)} ${name.padEnd(15)} ${status}`);
-      }
+    const listing = bigFilesListing(m);
+    const bytes = m.files.reduce((a, f) => a + f.size, 0);
+    const bigResults = await runSeries(env, { name: 'big', tools: bigTools, corpusDir: join(dir, 'corpus'), steps: ['init', 'backup', 'restore'], tree: () => ({ listing, bytes }) });
+    bigFiles = {
+      files: m.files.map((f) => ({ path: f.path, size: f.size, content: BIG_FILES.find((b) => b.path === f.path)?.text ?? f.content })),
+      totalBytes: bytes,
+      generationMs: m.generationMs,
+      tools: bigResults,
     };
-    const measured = async (step: StepName, res: ToolResult, throughput: boolean, go: () => Promise<ProcResult>): Promise<StepMeasure> => {
-      const cold = await dropCaches();
-      if (!cold) allCold = false;
-      const server = isS3Tool(res.tool) ? s3 : undefined;
-      const cpu0 = server?.cpuMs();
-      const r = await go();
-      const cpu1 = server?.cpuMs();
-      const syncMs = syncAll();
-      const m = measureOf(r, syncMs, cold, corpusBytes, throughput, cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined);
-      res.steps[step] = m;
-      return m;
-    };
-
-    await runStep('init', async (runner, res) => {
-      const m = await measured('init', res, false, () => runner.init(join(o.work, 'repos', runner.name)));
-      if (m.status !== 'ok') {
-        res.available = false;
-        res.unavailableReason = m.reason ?? 'init failed';
-        m.status = 'unavailable';
-        for (const st of ['backup', 'noop', 'restore'] as const) res.steps[st] = { status: 'unavailable', reason: res.unavailableReason };
-      }
-    });
-    await runStep('backup', async (runner, res) => {
-      const m = await measured('backup', res, true, () => runner.backup(corpusDir));
-      res.repoAfterBackup = await repoUsage(runner);
-      if (m.status !== 'ok') {
-        for (const st of ['noop', 'restore'] as const) res.steps[st] = { status: 'skipped', reason: 'full backup failed' };
-      }
-    });
-    await runStep('noop', async (runner, res) => {
-      if (res.steps.backup.status !== 'ok') return;
-      await measured('noop', res, true, () => runner.noopBackup(corpusDir));
-      res.repoAfterNoop = await repoUsage(runner);
-    });
-    await runStep('restore', async (runner, res) => {
-      if (res.steps.backup.status !== 'ok') return;
-      const target = join(o.work, 'restore', runner.name);
-      await rmrf(target);
-      await mkdir(target, { recursive: true });
-      const m = await measured('restore', res, true, () => runner.restore(target));
-      if (m.status !== 'ok') return;
-      const t0 = process.hrtime.bigint();
-      const where = locateRestored(target, corpusDir, runner.restoredRoot(target, corpusDir), manifest);
-      let verify: NonNullable<StepMeasure['verify']>;
-      if (!where) {
-        verify = { ok: false, detail: `restored tree not found under the target (looked for ${manifest.files[0]?.path ?? '?'})`, restoredRoot: null, ms: 0 };
-      } else {
-        const diff = diffTrees(expected, await hashTree(where));
-        verify = { ok: diff.ok, detail: describeDiff(diff), restoredRoot: where.slice(target.length) || '/', ms: 0 };
-      }
-      verify.ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      m.verify = verify;
-      if (!verify.ok) {
-        m.status = 'failed';
-        m.reason = `restored tree differs from the source: ${verify.detail}`;
-        m.mibPerSec = undefined;
-      }
-    });
-
-    for (const runner of runners.values()) await runner.close?.();
-    for (const res of results.values()) {
-      if (res.available) res.stateAfterRun = await diskUsage(join(o.work, 'state', res.tool));
-      perTool.get(res.tool)?.push(res);
-    }
   }
-  const finalResults = o.tools.map((t) => aggregate(perTool.get(t) ?? [])).filter((r): r is ToolResult => !!r);
   const s3Server: S3ServerInfo | undefined = s3 ? await s3.stop({ keep: o.keep }) : undefined;
 
   const bench: BenchResults = {
@@ -441,8 +402,8 @@ async function main(): Promise<void> {
     command: o.command,
     durationMs: Number(process.hrtime.bigint() - started) / 1e6,
     machine: machineInfo(o.work, root),
-    toolVersions,
-    coldCache: allCold,
+    toolVersions: env.toolVersions,
+    coldCache: env.cold.all,
     rssMethod: `peak of the process tree's resident memory: /proc polled every ${POLL_MS} ms, max(Σ VmRSS over the tree, largest per-process VmHWM)`,
     cpuMethod: 'user + system time of the process tree from /proc/<pid>/stat (sampled with the RSS); other load = busy time of all CPUs in /proc/stat (steal included) minus that, divided by the wall time',
     timeMethod: 'wall time from spawn to exit (process.hrtime), plus the `sync` that follows so that writeback a tool leaves to the kernel is counted; page cache dropped before each step',
@@ -450,7 +411,7 @@ async function main(): Promise<void> {
       preset: o.preset,
       seed: o.seed,
       targetBytes: o.size,
-      totalBytes: corpusBytes,
+      totalBytes: manifest.totalBytes,
       files: manifest.files.length,
       dirs: manifest.dirs.length,
       emptyDirs: manifest.emptyDirs.length,
@@ -461,7 +422,9 @@ async function main(): Promise<void> {
     },
     limits,
     runs: o.runs,
-    tools: finalResults,
+    tools,
+    mutation,
+    bigFiles,
     s3Server,
     havreBuildWarning: buildWarning,
   };

@@ -19,6 +19,11 @@ export function borgRunner(ctx: ToolContext): ToolRunner {
   });
   const run = (args: string[], cwd?: string): ReturnType<typeof runMeasured> =>
     runMeasured('borg', args, { env: env(), cwd, timeoutMs: ctx.timeoutMs, label: `borg ${args.join(' ')}` });
+  let latest = '';
+  const create = (archive: string, src: string): ReturnType<typeof runMeasured> => {
+    latest = archive; // borg has no "latest": restore names the last archive made
+    return run(['create', '--compression', 'lz4', `${repo}::${archive}`, src]);
+  };
   return {
     name: 'borg',
     settings: [
@@ -36,14 +41,17 @@ export function borgRunner(ctx: ToolContext): ToolRunner {
       return run(['init', '--encryption=repokey-blake2', repoDir]);
     },
     backup(src) {
-      return run(['create', '--compression', 'lz4', `${repo}::full`, src]);
+      return create('full', src);
     },
     noopBackup(src) {
-      return run(['create', '--compression', 'lz4', `${repo}::noop`, src]);
+      return create('noop', src);
+    },
+    incrementalBackup(src) {
+      return create('incremental', src);
     },
     restore(target) {
       // borg extract writes into the current directory
-      return run(['extract', `${repo}::noop`], target);
+      return run(['extract', `${repo}::${latest}`], target);
     },
     restoredRoot(target, src) {
       return join(target, src.replace(/^\/+/, '')); // borg strips the leading '/'

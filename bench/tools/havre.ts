@@ -52,6 +52,9 @@ export function havreRunner(ctx: ToolContext, opts: HavreOptions = { keychain: f
     noopBackup(src) {
       return run(['backup', src, '--json']);
     },
+    incrementalBackup(src) {
+      return run(['backup', src, '--json']);
+    },
     restore(target) {
       return run(['restore', 'latest', '--target', target, '--json']);
     },

@@ -41,6 +41,9 @@ export function resticRunner(ctx: ToolContext, opts: { env?: NodeJS.ProcessEnv }
     noopBackup(src) {
       return run(['-r', repo, 'backup', src]);
     },
+    incrementalBackup(src) {
+      return run(['-r', repo, 'backup', src]);
+    },
     restore(target) {
       return run(['-r', repo, 'restore', 'latest', '--target', target]);
     },

@@ -43,7 +43,9 @@ export interface ToolRunner {
   backup(sourceDir: string): Promise<ProcResult>;
   /** second backup of the same, unchanged sourceDir */
   noopBackup(sourceDir: string): Promise<ProcResult>;
-  /** restores the latest snapshot under targetDir (which exists and is empty) */
+  /** a later backup of sourceDir after some of its files changed (the incremental series) */
+  incrementalBackup(sourceDir: string): Promise<ProcResult>;
+  /** restores the latest snapshot (the last backup made) under targetDir (which exists and is empty) */
   restore(targetDir: string): Promise<ProcResult>;
   /** where the restored copy of sourceDir lands under targetDir, when the tool's layout is known */
   restoredRoot(targetDir: string, sourceDir: string): string | null;

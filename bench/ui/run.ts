@@ -18,6 +18,7 @@ import { createEngineService } from '../../src-main/engine/service/index.js';
 import { updateSettings } from '../../src-main/engine/settings/index.js';
 import { FsStore } from '../../src-main/engine/store/index.js';
 import { runHavre } from '../../test/helpers/cli.js';
+import { percentile, timeCatalogQueries } from '../lib/catalogQueries.js';
 import { openBridgedPage, serveStatic } from '../../test/renderer/bridge.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/renderer/chromium.js';
 
@@ -26,8 +27,8 @@ const ENTRIES = Number(values.entries);
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+const median = (xs: number[]): number => percentile(xs, 50);
+const pct = percentile;
 const log = (line: string): void => console.error(`[ui-bench] ${line}`);
 
 // --work DIR keeps (and reuses) the repository: making 100,000 files and backing them up takes minutes.
@@ -62,41 +63,14 @@ try {
   await updateSettings(home, { folders: [path.join(user, 'Documents')] }, user);
   const engine = await createEngineService({ home, credentials: async () => ({ password: env.HAVRE_PASSWORD }), protect: false, userHome: user });
 
-  // ---- the engine's queries -------------------------------------------------------------------
-  const [snap] = await engine.browseSnapshots({});
-  t0 = performance.now();
-  await engine.browseList({ snapshotId: snap!.id, path: big, offset: 0, limit: 200 });
-  const firstPage = ms(t0);
-  const pages: number[] = [];
-  for (let k = 0; k < 50; k++) {
-    t0 = performance.now();
-    await engine.browseList({ snapshotId: snap!.id, path: big, offset: Math.floor(Math.random() * (ENTRIES - 200)), limit: 200 });
-    pages.push(ms(t0));
-  }
-  t0 = performance.now();
-  await engine.fileVersions({ path: path.join(user, 'Documents', 'lettre.txt') });
-  const firstVersions = ms(t0);
-  const versions: number[] = [];
-  for (let k = 0; k < 20; k++) {
-    t0 = performance.now();
-    await engine.fileVersions({ path: path.join(big, `document ${String(Math.floor(Math.random() * ENTRIES)).padStart(6, '0')}.txt`) });
-    versions.push(ms(t0));
-  }
-  t0 = performance.now();
-  await engine.search({ query: 'lettre', limit: 50 });
-  const firstSearch = ms(t0);
-  const searches: number[] = [];
-  for (const q of ['document 0999', 'lettre', '4242', 'no such name', 'doc']) {
-    t0 = performance.now();
-    await engine.search({ query: q, limit: 200 });
-    searches.push(ms(t0));
-  }
-  results.engine = {
-    firstPageOfBigFolderMs: firstPage, pageMsMedian: median(pages), pageMsP95: pct(pages, 95),
-    firstVersionsMsIncludingIndexBuild: firstVersions, versionsMsMedian: median(versions), versionsMsP95: pct(versions, 95),
-    firstSearchMsIncludingNameTable: firstSearch, searchMsMedian: median(searches), searchMsMax: Math.max(...searches),
-    rssMiB: Math.round(process.memoryUsage().rss / 1048576),
-  };
+  // ---- the engine's queries (shared with the many-files series of bench/run.ts) ----------------
+  const docs = Array.from({ length: 20 }, (_, k) => path.join(big, `document ${String((k * 4999) % ENTRIES).padStart(6, '0')}.txt`));
+  results.engine = await timeCatalogQueries(engine, {
+    folders: [big],
+    files: [path.join(user, 'Documents', 'lettre.txt'), ...docs],
+    searches: ['lettre', 'document 0999', '4242', 'no such name', 'doc'],
+    rounds: { list: 50, versions: 20, search: 5 },
+  });
   log(`engine: ${JSON.stringify(results.engine)}`);
 
   // ---- the renderer ---------------------------------------------------------------------------
