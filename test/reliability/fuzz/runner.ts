@@ -45,6 +45,8 @@ export interface TargetReport {
   readonly maxBufferGrowth: number;
   /** The process's resident memory once the target is done (bytes). */
   readonly rssAfter: number;
+  /** The process's peak RSS when this target ended: where it jumps, this target pushed it. */
+  readonly peakRssSoFar: number;
 }
 
 function say(o: unknown): void {
@@ -109,7 +111,7 @@ async function fuzz(target: FuzzTarget, rng: Rng, session: Session): Promise<Tar
     if (i % 500 === 0) say({ progress: target.name, case: i });
   }
   return { name: target.name, cases: casesPerTarget, accepted, refused, findings, examples, corpus: corpus.length, coveredBlocks: seen.size, maxBufferGrowth,
-    rssAfter: process.memoryUsage.rss() };
+    rssAfter: process.memoryUsage.rss(), peakRssSoFar: process.resourceUsage().maxRSS * 1024 };
 }
 
 async function main(): Promise<void> {
