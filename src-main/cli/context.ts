@@ -95,6 +95,21 @@ export class CliContext {
     throw new HavreError('PASSWORD_REQUIRED');
   }
 
+  /**
+   * A password being chosen: from the flags or the environment, else typed twice on the terminal;
+   * PASSWORD_REQUIRED when there is none.
+   */
+  async chooseNewPassword(prompt: { en: string; fr: string }): Promise<string> {
+    let password = await this.givenPassword();
+    if (password === undefined && process.stdin.isTTY) {
+      password = await promptHidden(this.out.t(prompt.en, prompt.fr));
+      const again = await promptHidden(this.out.t('Type it again: ', 'Retapez-le : '));
+      if (again !== password) throw new HavreError('USAGE', { detail: 'the two passwords differ' });
+    }
+    if (!password) throw new HavreError('PASSWORD_REQUIRED');
+    return password;
+  }
+
   async credentials(): Promise<Credentials> {
     if (this.flags['recovery-key-stdin']) return { recoveryKey: await readStdin() };
     const password = await this.givenPassword();

@@ -6,7 +6,6 @@ import { isApplianceRef, readHomeConfig, repoLocation } from '../../engine/home/
 import { safeUserName } from '../../engine/jobs/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
-import { promptHidden } from '../secrets.js';
 
 /** `havre enroll --appliance URL --token TOKEN [--user NAME]`: this machine joins its appliance. */
 export async function enrollCommand(argv: string[]): Promise<number> {
@@ -18,13 +17,7 @@ export async function enrollCommand(argv: string[]): Promise<number> {
   }
   if (!values.appliance) throw new HavreError('USAGE', { detail: 'havre enroll needs --appliance URL' });
   if (!values.token) throw new HavreError('USAGE', { detail: 'havre enroll needs --token TOKEN (from IT)' });
-  let password = await ctx.givenPassword();
-  if (password === undefined && process.stdin.isTTY) {
-    password = await promptHidden(ctx.out.t('Choose your backup password: ', 'Choisissez votre mot de passe de sauvegarde : '));
-    const again = await promptHidden(ctx.out.t('Type it again: ', 'Retapez-le : '));
-    if (again !== password) throw new HavreError('USAGE', { detail: 'the two passwords differ' });
-  }
-  if (!password) throw new HavreError('PASSWORD_REQUIRED');
+  const password = await ctx.chooseNewPassword({ en: 'Choose your backup password: ', fr: 'Choisissez votre mot de passe de sauvegarde : ' });
   // The keychain keeps this machine's keys: without one, stop before the token is used.
   const { keychain, reason } = await ctx.keychain();
   if (!keychain) throw new HavreError('ENROLL_NEEDS_KEYCHAIN', { reason: reason ?? 'unknown' });

@@ -6,20 +6,13 @@ import { initRepository } from '../../engine/repo/index.js';
 import { parseCommand } from '../args.js';
 import { CliContext } from '../context.js';
 import { writeHomeConfig } from '../../engine/home/homeConfig.js';
-import { promptHidden } from '../secrets.js';
 
 export async function initCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, {});
   const ctx = new CliContext(values);
   if (!values.repo) throw new HavreError('USAGE', { detail: 'havre init needs --repo DIR' });
   const path = resolve(values.repo);
-  let password = await ctx.givenPassword();
-  if (password === undefined && process.stdin.isTTY) {
-    password = await promptHidden(ctx.out.t('Choose a password: ', 'Choisissez un mot de passe : '));
-    const again = await promptHidden(ctx.out.t('Type it again: ', 'Retapez-le : '));
-    if (again !== password) throw new HavreError('USAGE', { detail: 'the two passwords differ' });
-  }
-  if (!password) throw new HavreError('PASSWORD_REQUIRED');
+  const password = await ctx.chooseNewPassword({ en: 'Choose a password: ', fr: 'Choisissez un mot de passe : ' });
   const { keychain, reason } = await ctx.keychain();
   const testKdf = process.env.HAVRE_INSECURE_TEST_KDF === '1';
   if (testKdf) ctx.out.warn('Warning: HAVRE_INSECURE_TEST_KDF=1 — weak password hashing, for tests only.', 'Attention : HAVRE_INSECURE_TEST_KDF=1 — hachage du mot de passe faible, réservé aux tests.');

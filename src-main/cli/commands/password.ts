@@ -31,13 +31,7 @@ export async function passwordCommand(argv: string[]): Promise<number> {
     if (currentPassword === undefined && process.stdin.isTTY) currentPassword = await promptHidden(ctx.out.t('Current restore password: ', 'Mot de passe de restauration actuel : '));
     if (currentPassword === undefined) throw new HavreError('RESTORE_PASSWORD_CHOSEN');
   }
-  let password = await ctx.givenPassword();
-  if (password === undefined && process.stdin.isTTY) {
-    password = await promptHidden(ctx.out.t('New restore password: ', 'Nouveau mot de passe de restauration : '));
-    const again = await promptHidden(ctx.out.t('Type it again: ', 'Retapez-le : '));
-    if (again !== password) throw new HavreError('USAGE', { detail: 'the two passwords differ' });
-  }
-  if (!password) throw new HavreError('PASSWORD_REQUIRED');
+  const password = await ctx.chooseNewPassword({ en: 'New restore password: ', fr: 'Nouveau mot de passe de restauration : ' });
   const testKdf = process.env.HAVRE_INSECURE_TEST_KDF === '1';
   const r = await setRestorePassword({ ...access, password, ...(currentPassword !== undefined ? { currentPassword } : {}), ...(testKdf ? { kdf: 'test' as const } : {}) });
   ctx.out.result({ ...r, passwordSet: true }, () => [r.first
