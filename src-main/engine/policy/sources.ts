@@ -37,25 +37,53 @@ async function readBounded(path: string, name: string): Promise<Buffer | undefin
   }
 }
 
-/** A policy file: absent is no policy; what `parse` cannot read is POLICY_UNREADABLE, saying it is not `what`. */
-function fileSource(path: string, what: string, parse: (bytes: Buffer) => unknown): PolicySource {
+/**
+ * Runs a synchronous parse with console.warn and console.error silenced: xmldom (under `plist`)
+ * prints every XML error of a damaged file there, and offers no handler through `plist`; the error
+ * that matters is thrown, and reported as POLICY_UNREADABLE. Synchronous, so nothing else can log
+ * in between.
+ */
+function quietly<T>(parse: () => T): T {
+  const { warn, error } = console;
+  console.warn = () => undefined;
+  console.error = () => undefined;
+  try {
+    return parse();
+  } finally {
+    console.warn = warn;
+    console.error = error;
+  }
+}
+
+/**
+ * The document in a policy file's bytes (JSON, or a plist: binary as MCX writes it, XML, or a whole
+ * configuration profile). What cannot be read is POLICY_UNREADABLE naming `source`, whatever the
+ * parser threw.
+ */
+export function parsePolicyBytes(bytes: Buffer, format: 'json' | 'plist', source: string): unknown {
+  try {
+    if (format === 'json') return JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+    return payloadOf(bytes.subarray(0, 8).toString('latin1') === 'bplist00' ? parseBinaryPlist(bytes) : quietly(() => parsePlist(bytes.toString('utf8'))));
+  } catch (e) {
+    const what = format === 'json' ? 'not valid JSON' : 'not a property list';
+    throw new HavreError('POLICY_UNREADABLE', { source, reason: `${what}: ${e instanceof Error ? e.message.slice(0, 120) : 'syntax error'}` });
+  }
+}
+
+/** A policy file: absent is no policy. */
+function fileSource(path: string, format: 'json' | 'plist'): PolicySource {
   return {
     name: path,
     path,
     async read() {
       const bytes = await readBounded(path, path);
-      if (bytes === undefined) return undefined;
-      try {
-        return parse(bytes);
-      } catch (e) {
-        throw new HavreError('POLICY_UNREADABLE', { source: path, reason: `${what}: ${e instanceof Error ? e.message.slice(0, 120) : 'syntax error'}` });
-      }
+      return bytes === undefined ? undefined : parsePolicyBytes(bytes, format, path);
     },
   };
 }
 
 export function jsonFileSource(path: string): PolicySource {
-  return fileSource(path, 'not valid JSON', (bytes) => JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')) as unknown);
+  return fileSource(path, 'json');
 }
 
 /** Keys a configuration profile's payload carries besides the settings themselves. */
@@ -63,8 +91,7 @@ const PAYLOAD_KEY = /^Payload[A-Z]/;
 
 /** A managed-preferences plist (binary as MCX writes it, or XML). */
 export function plistFileSource(path: string): PolicySource {
-  return fileSource(path, 'not a property list',
-    (bytes) => payloadOf(bytes.subarray(0, 8).toString('latin1') === 'bplist00' ? parseBinaryPlist(bytes) : parsePlist(bytes.toString('utf8'))));
+  return fileSource(path, 'plist');
 }
 
 /**

@@ -28,6 +28,8 @@ import { parseConfig as parseApplianceConfig, newConfig } from '../../../applian
 import { ApplianceError } from '../../../appliance/errors/index.js';
 import { parseRange } from '../../../appliance/http/range.js';
 import { MemoryStore } from '../../helpers/memoryStore.js';
+import { ROOT } from '../../helpers/cli.js';
+import { parsePolicy, parsePolicyBytes, parseRegQuery, registryToPolicy, REGISTRY_KEY } from '../../../src-main/engine/policy/index.js';
 import type { Rng } from '../helpers/random.js';
 
 export interface FuzzTarget {
@@ -54,6 +56,16 @@ export interface FuzzContext {
 }
 
 const havre = (e: unknown): boolean => e instanceof HavreError;
+/** `reg query HKLM\\SOFTWARE\\Policies\\Havre /s` as Windows prints it (test/unit/policy has the same). */
+const REG_QUERY_SAMPLE = [
+  '', 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Havre', '    Version    REG_DWORD    0x1', '    LockReason    REG_SZ    ask helpdesk 4242', '',
+  'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Havre\\Appliance', '    Url    REG_SZ    https://backup.corp.example:8443', '',
+  'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Havre\\Settings', '    Continuous    REG_DWORD    0x0', '    UploadKiBps    REG_DWORD    0x800',
+  '    Exclusions    REG_MULTI_SZ    *.iso\\0*.vhdx', '    BandwidthRules    REG_SZ    [{"days":[1,2,3,4,5],"start":"09:00","end":"18:00","uploadKiBps":512}]', '',
+  'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Havre\\Settings\\Folders', '    1    REG_SZ    ~/Documents', '    2    REG_SZ    D:\\Projets', '',
+  'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Havre\\App', '    AllowQuit    REG_DWORD    0x0', '',
+].join('\r\n');
+
 const protocol = (e: unknown): boolean => e instanceof ProtocolViolation;
 /** JSON that does not parse is refused by the caller before any parser sees it. */
 const json = (input: Buffer): unknown => JSON.parse(input.toString('utf8'));
@@ -197,6 +209,19 @@ export function fuzzTargets(c: FuzzContext): FuzzTarget[] {
         text({ version: 1, repo: { kind: 's3', name: 'cloud', endpoint: 'https://s3.example', region: 'fr-par', bucket: 'b', prefix: 'pc/', addressing: 'path', lock: { mode: 'GOVERNANCE', days: 30 }, repoId: hex(r, 16) },
           copies: [] })],
       run: (j) => parseHomeConfig(json(j), '/fuzz/config.json'), allowed: jsonOr(havre),
+    },
+    // ---- IT's machine policy: a file (JSON or plist) and the registry as `reg query` prints it ----
+    {
+      name: 'machine policy (JSON)', shape: 'json', seeds: [readFileSync(join(ROOT, 'native/policy/policy.example.json'))],
+      run: (j) => parsePolicy(parsePolicyBytes(j, 'json', '/etc/havre/policy.json'), 'policy', '/home/ana'), allowed: havre,
+    },
+    {
+      name: 'machine policy (plist)', shape: 'text', seeds: [readFileSync(join(ROOT, 'native/macos/fr.havre.client.plist')), readFileSync(join(ROOT, 'native/macos/havre.mobileconfig'))],
+      run: (b) => parsePolicy(parsePolicyBytes(b, 'plist', '/Library/Managed Preferences/fr.havre.client.plist'), 'policy', '/Users/ana'), allowed: havre,
+    },
+    {
+      name: 'machine policy (registry)', shape: 'text', seeds: [Buffer.from(REG_QUERY_SAMPLE)],
+      run: (b) => parsePolicy(registryToPolicy(parseRegQuery(b.toString('utf8'), REGISTRY_KEY)), 'policy', 'C:\\Users\\ana'), allowed: havre,
     },
     { name: 'appliance.json', shape: 'json', seeds: [text(newConfig({ names: ['backup.example', '10.0.0.5'] }))], run: (j) => parseApplianceConfig(json(j)), allowed: jsonOr(protocol) },
     { name: 'retention: keep-within', shape: 'text', seeds: [Buffer.from('1y2m3d4h'), Buffer.from('30d')], run: (b) => parseKeepWithin(b.toString('utf8'), new Date(0)), allowed: havre },
