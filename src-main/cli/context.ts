@@ -169,14 +169,12 @@ export class CliContext {
 
   /** IT's cloud copies (policy `targets`) before a write job: added once they can work; why not, said. */
   private async followPolicyTargets(): Promise<void> {
-    const wanted = (await loadPolicy({ home: this.home })).policy.targets;
-    if (wanted === undefined && !(await readHomeConfig(this.home)).copies?.some((c) => c.fromPolicy)) return;
-    const { keychain, reason } = await this.keychain();
-    const r = await applyPolicyTargets({ home: this.home, targets: wanted, keychain, host: hostname(), user: safeUserName(), ...(reason !== undefined ? { keychainReason: reason } : {}) });
+    const r = await applyPolicyTargets({ home: this.home, targets: (await loadPolicy({ home: this.home })).policy.targets, keychain: () => this.keychain(),
+      host: hostname(), user: safeUserName() });
     for (const name of r.added) this.out.warn(`Cloud copy ${name} added by your organisation’s policy.`, `Copie cloud ${name} ajoutée par la politique de votre organisation.`);
     for (const name of r.removed) this.out.warn(`Cloud copy ${name} removed by your organisation’s policy (what it holds stays there).`,
       `Copie cloud ${name} retirée par la politique de votre organisation (son contenu reste en place).`);
-    for (const p of r.problems) this.out.warn(`Warning: ${p.message}`, `Attention : ${p.messageFr}`);
+    for (const { error } of r.problems) this.out.warn(`Warning: ${error.message}`, `Attention : ${error.messageFr}`);
   }
 
   /** The keychain had no entry for this repository: on a terminal, the password still works. */

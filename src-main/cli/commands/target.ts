@@ -166,7 +166,8 @@ async function credentialsCommand(argv: string[]): Promise<number> {
   const cfg = await readHomeConfig(ctx.home);
   const name = positionals[0] ?? '';
   // A cloud copy IT's policy asks for is not in config.json until its key is given: this is how.
-  const fromPolicy = cfg.repo ? (await loadPolicy({ home: ctx.home })).policy.targets?.find((t) => t.name === name) : undefined;
+  const policyTargets = cfg.repo ? (await loadPolicy({ home: ctx.home })).policy.targets : undefined;
+  const fromPolicy = policyTargets?.find((t) => t.name === name);
   const ref = [...(cfg.repo && isS3Ref(cfg.repo) ? [cfg.repo] : []), ...(cfg.copies ?? [])].find((r) => r.name === name)
     ?? (fromPolicy && cfg.repo ? copyFromPolicy(fromPolicy, cfg.repo.repoId, { host: hostname(), user: safeUserName() }) : undefined);
   if (!ref) throw new HavreError('TARGET_UNKNOWN', { name, names: targetNames(cfg).join(', ') });
@@ -181,8 +182,8 @@ async function credentialsCommand(argv: string[]): Promise<number> {
   }
   await saveS3Credentials(keychain, ref, credentials);
   // IT's copy, now that its key is here: in place at once (or what still keeps it out, said).
-  const policy = fromPolicy ? await applyPolicyTargets({ home: ctx.home, targets: (await loadPolicy({ home: ctx.home })).policy.targets, keychain, host: hostname(), user: safeUserName() }) : null;
-  const problem = policy?.problems.find((p) => p.message.includes(name)) ?? null;
+  const policy = fromPolicy ? await applyPolicyTargets({ home: ctx.home, targets: policyTargets, keychain: async () => ({ keychain }), host: hostname(), user: safeUserName() }) : null;
+  const problem = policy?.problems.find((p) => p.target === name)?.error ?? null;
   ctx.out.result({ target: name, credentials: 'keychain', ...(policy ? { fromPolicy: true, added: policy.added.includes(name), problem } : {}) }, () => [
     ctx.out.t(`New access key saved for ${name}.`, `Nouvelle clé d’accès enregistrée pour ${name}.`),
     ...(policy?.added.includes(name) ? [ctx.out.t(`The cloud copy ${name} your organisation’s policy asks for is in place; it catches up after the next backup.`,

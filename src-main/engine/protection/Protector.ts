@@ -7,7 +7,7 @@ import { isInside } from '../jobs/backup/sources.js';
 import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { LocalLock, Repository } from '../repo/index.js';
-import { managedSources, type Policy } from '../policy/index.js';
+import { ipcError, managedSources, type Policy } from '../policy/index.js';
 import { Exclusions, loadEffectiveSettings, settingsPath } from '../settings/index.js';
 import { changed, DEFAULT_RHYTHM, type RhythmRules } from './ChangeRhythm.js';
 import { readConditions } from './conditions.js';
@@ -120,8 +120,8 @@ export class Protector {
   private queue: Catalog | null = null;
   private watcher: ChangeSource | null = null;
   private settings: Settings | null = null;
-  /** The machine policy's parts a backup needs (read with the settings, again when either changes). */
-  private antivirusPolicy: Policy['antivirus'] | null = null;
+  /** IT's machine policy, read with the settings and again when either changes (a backup needs its antivirus part). */
+  private policy: Policy | null = null;
   private policyFiles: string[] = [];
   private policyTimer: NodeJS.Timeout | null = null;
   /** Work that needs the repository alone (retention's forget and prune): no backup starts meanwhile. */
@@ -191,7 +191,7 @@ export class Protector {
 
   private readonly onSettingsFile = (): void => {
     void this.settingsChanged().catch((e: unknown) => {
-      if (isHavreError(e)) this.lastRunError = toIpc(e); // a damaged settings file: said, the old settings go on
+      if (isHavreError(e)) this.lastRunError = ipcError(e); // a damaged settings file: said, the old settings go on
       this.emitStatus();
     });
   };
@@ -224,10 +224,16 @@ export class Protector {
    */
   async settingsChanged(): Promise<void> {
     if (this.stopped) return;
-    const { view, policy } = await loadEffectiveSettings(this.opts.home, this.opts.userHome ?? homedir());
-    if (JSON.stringify([view.values, policy.policy.antivirus ?? null]) === JSON.stringify([this.settings, this.antivirusPolicy])) return;
-    await this.applySettings();
-    this.tick(0);
+    const read = await loadEffectiveSettings(this.opts.home, this.opts.userHome ?? homedir());
+    const policy = read.policy.policy;
+    if (JSON.stringify([read.view.values, policy.antivirus ?? null]) !== JSON.stringify([this.settings, this.policy?.antivirus ?? null])) {
+      await this.applySettings(read);
+      this.tick(0);
+    } else if (JSON.stringify(policy) !== JSON.stringify(this.policy)) {
+      // A part of the policy protection does not use itself (cloud copies, retention): said, no rescan.
+      this.policy = policy;
+      this.opts.onPolicy?.(policy);
+    }
   }
 
   /**
@@ -273,7 +279,7 @@ export class Protector {
 
   status(): ProtectionStatus {
     const q = this.queue;
-    const away = [...this.unavailable].map((p) => toIpc(new HavreError('FOLDER_UNAVAILABLE', { path: p, reason: 'not found' })));
+    const away = [...this.unavailable].map((p) => ipcError(new HavreError('FOLDER_UNAVAILABLE', { path: p, reason: 'not found' })));
     const warnings = [...[...this.watchProblems.values()].map((p) => p.error), ...away, ...(this.lastRunError ? [this.lastRunError] : [])];
     return buildStatus({
       catalog: q, rules: this.rules, now: this.clock.now(), targets: this.opts.host.targetNames(),
@@ -312,10 +318,10 @@ export class Protector {
 
   // ---- the loop ----------------------------------------------------------------------------
 
-  private async applySettings(): Promise<void> {
-    const { view, policy } = await loadEffectiveSettings(this.opts.home, this.opts.userHome ?? homedir());
+  private async applySettings(read?: Awaited<ReturnType<typeof loadEffectiveSettings>>): Promise<void> {
+    const { view, policy } = read ?? await loadEffectiveSettings(this.opts.home, this.opts.userHome ?? homedir());
     this.settings = view.values;
-    this.antivirusPolicy = policy.policy.antivirus ?? null;
+    this.policy = policy.policy;
     this.opts.onPolicy?.(policy.policy);
     this.exclusions = new Exclusions(view.values, { home: this.opts.userHome ?? homedir() });
     this.applyRate();
@@ -337,7 +343,7 @@ export class Protector {
           },
           problem: (error, root, scanOnly) => {
             for (const [key, p] of this.watchProblems) if (p.root === root) this.watchProblems.delete(key); // the newest says it
-            this.watchProblems.set(`${error.code}:${root}`, { error: toIpc(error), root, scanOnly });
+            this.watchProblems.set(`${error.code}:${root}`, { error: ipcError(error), root, scanOnly });
             this.scanDueMono = 0; // whatever the watcher missed, a scan finds
             this.tick(0);
             this.emitStatus();
@@ -350,7 +356,7 @@ export class Protector {
         });
       } catch (e) {
         if (!isHavreError(e)) throw e;
-        this.watchProblems.set(e.code, { error: toIpc(e), root: '', scanOnly: true });
+        this.watchProblems.set(e.code, { error: ipcError(e), root: '', scanOnly: true });
         this.scanOnly = true;
       }
     }
@@ -453,7 +459,7 @@ export class Protector {
       if (settings.folders.length === 0) throw new HavreError('NOTHING_TO_PROTECT');
       const result = await this.opts.host.run((repo) => runBackup(repo, {
         paths: settings.folders, home: this.opts.home, exclusions: this.exclusions!, continuous: true, tags: ['continuous'], signal: abort.signal,
-        antivirusPolicy: this.antivirusPolicy,
+        antivirusPolicy: this.policy?.antivirus ?? null,
         ...(due ? { changedPaths: due.map((r) => r.path) } : {}), holdBack: heldBack,
         ...(this.opts.onProgress ? { onProgress: (p: JobProgress) => this.opts.onProgress!(jobId, p) } : {}),
       }));
@@ -477,7 +483,7 @@ export class Protector {
       if (kind === 'scan') this.scanDueMono = 0; // the scan did not happen: it is still owed
       if (err.code !== 'JOB_CANCELLED') {
         this.away = AWAY_CODES.has(err.code);
-        this.lastRunError = toIpc(err);
+        this.lastRunError = ipcError(err);
         // A drive plugged back in should be used soon: looking for it is cheap. Other failures back off.
         const wait = this.away ? AWAY_RETRY_MS : FAILED_RUN_RETRY_MS[Math.min(this.failedRuns, FAILED_RUN_RETRY_MS.length - 1)]!;
         this.retryAtMono = this.clock.mono() + wait;
@@ -515,8 +521,4 @@ export class Protector {
     this.lastEmitted = text;
     this.opts.onStatus(s);
   }
-}
-
-function toIpc(e: HavreError): IpcError {
-  return { code: e.code, message: e.userMessage('en'), messageFr: e.userMessage('fr') };
 }

@@ -13,7 +13,7 @@ import { Catalog } from '../catalog/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig, repoLocation, type HomeConfig } from '../home/homeConfig.js';
 import { runBackup, runRestore, safeUserName, type JobProgress } from '../jobs/index.js';
-import { openOsKeychainOrReason } from '../keychain/index.js';
+import { openOsKeychainOrReason, type Keychain } from '../keychain/index.js';
 import { keepEnrollingFromPolicy, loadPolicy, type Policy } from '../policy/index.js';
 import { Protector, WatchSource, type ChangeSource, type RunReport } from '../protection/index.js';
 import { findNode, nodeMtimeIso, RememberedSecret, Repository, type Credentials } from '../repo/index.js';
@@ -76,6 +76,7 @@ export class EngineService implements EngineApi {
   private alertTimer: NodeJS.Timeout | null = null;
   private maintaining = false;
   private applyingTargets = false;
+  private targetsAgain = false;
   /** Why policy copies are not in place (warnings in the status). */
   private policyTargetProblems: IpcError[] = [];
   /** The restore browser: this machine's repository held open for reading, and password sessions (issue 6). */
@@ -190,9 +191,9 @@ export class EngineService implements EngineApi {
     const p = this.protector;
     if (p) {
       // From the protector's own catalog connection: a status never unlocks the repository.
-      const reminder = [...(existsSync(restorePasswordReminderFile(this.home)) ? [toIpcError(new HavreError('RESTORE_PASSWORD_UNSET'))] : []), ...this.policyTargetProblems];
+      const extra = [...(existsSync(restorePasswordReminderFile(this.home)) ? [toIpcError(new HavreError('RESTORE_PASSWORD_UNSET'))] : []), ...this.policyTargetProblems];
       const own = p.status();
-      const protection = reminder.length > 0 ? { ...own, warnings: [...own.warnings, ...reminder] } : own;
+      const protection = extra.length > 0 ? { ...own, warnings: [...own.warnings, ...extra] } : own;
       const { snapshot, lastError } = p.latest();
       const active = protection.activity === 'backing-up' || protection.activity === 'scanning' ? 'backing-up' : protection.activity === 'paused' ? 'paused' : null;
       const locked = lastError !== null && LOCKED_CODES.includes(lastError.code);
@@ -386,18 +387,20 @@ export class EngineService implements EngineApi {
    * changes, and hourly (a key given since, a bucket reachable again).
    */
   async applyPolicyTargets(targets?: Policy['targets']): Promise<PolicyTargetsResult | null> {
-    if (this.applyingTargets) return null;
+    if (this.applyingTargets) {
+      // A policy change while a look is under way (it may wait on the network): looked at again after it.
+      this.targetsAgain = true;
+      return null;
+    }
     this.applyingTargets = true;
     try {
       const wanted = targets !== undefined ? targets : (await loadPolicy({ home: this.home, ...(this.opts.userHome !== undefined ? { userHome: this.opts.userHome } : {}) })).policy.targets;
-      if (wanted === undefined && !(await readHomeConfig(this.home)).copies?.some((c) => c.fromPolicy)) {
-        this.policyTargetProblems = [];
-        return null;
-      }
-      const credentials = await this.opts.credentials();
-      const r = await applyPolicyTargets({ home: this.home, targets: wanted, keychain: credentials.keychain ?? null, host: hostname(), user: safeUserName(),
-        ...(credentials.keychainUnavailableReason !== undefined ? { keychainReason: credentials.keychainUnavailableReason } : {}) });
-      this.policyTargetProblems = [...r.problems];
+      const keychain = async (): Promise<{ keychain: Keychain | null; reason?: string }> => {
+        const c = await this.opts.credentials();
+        return { keychain: c.keychain ?? null, ...(c.keychainUnavailableReason !== undefined ? { reason: c.keychainUnavailableReason } : {}) };
+      };
+      const r = await applyPolicyTargets({ home: this.home, targets: wanted, keychain, host: hostname(), user: safeUserName() });
+      this.policyTargetProblems = r.problems.map((p) => p.error);
       if (r.changed || r.problems.length > 0) this.emit({ type: 'status:changed', payload: await this.status() });
       return r;
     } catch (e) {
@@ -405,6 +408,10 @@ export class EngineService implements EngineApi {
       return null;
     } finally {
       this.applyingTargets = false;
+      if (this.targetsAgain) {
+        this.targetsAgain = false;
+        void this.applyPolicyTargets();
+      }
     }
   }
 

@@ -8,4 +8,4 @@ export { withTargets, catchUpAll, type TargetRunHooks } from './withTargets.js';
 export { s3Account, saveS3Credentials, loadS3Credentials, deleteS3Credentials, s3CredentialsFromEnv, ENV_ACCESS_KEY_ID, ENV_SECRET_ACCESS_KEY } from './s3Credentials.js';
 export { UnavailableStore } from './UnavailableStore.js';
 export { refuseIfUnfit } from './bucketFitness.js';
-export { applyPolicyTargets, copyFromPolicy, type PolicyTargetsOptions, type PolicyTargetsResult } from './policyTargets.js';
+export { applyPolicyTargets, copyFromPolicy, type PolicyTargetProblem, type PolicyTargetsOptions, type PolicyTargetsResult } from './policyTargets.js';

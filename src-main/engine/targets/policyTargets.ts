@@ -8,9 +8,9 @@
 // tries again. Copies the policy drops are removed from this machine; what they hold stays.
 import type { IpcError } from '../../ipc/contract.js';
 import { HavreError, isHavreError } from '../errors/index.js';
-import { readHomeConfig, writeHomeConfig, type CopyRef } from '../home/homeConfig.js';
+import { primaryName, readHomeConfig, writeHomeConfig, type CopyRef } from '../home/homeConfig.js';
 import type { Keychain } from '../keychain/index.js';
-import type { PolicyTarget } from '../policy/index.js';
+import { ipcError, type PolicyTarget } from '../policy/index.js';
 import { readConfig } from '../repo/index.js';
 import type { ObjectLockPolicy } from '../store/index.js';
 import { normalisePrefix } from '../store/s3/index.js';
@@ -23,10 +23,16 @@ const DEFAULT_LOCK_DAYS = 30;
 export interface PolicyTargetsOptions {
   readonly home: string;
   readonly targets: readonly PolicyTarget[] | undefined;
-  readonly keychain: Keychain | null;
-  readonly keychainReason?: string;
+  /** Opened only when a copy is to be checked (most calls find nothing to do). */
+  readonly keychain: () => Promise<{ keychain: Keychain | null; reason?: string }>;
   readonly host: string;
   readonly user: string;
+}
+
+/** A policy copy not in place, and why (POLICY_TARGET_PENDING, POLICY_TARGET_CONFLICT). */
+export interface PolicyTargetProblem {
+  readonly target: string;
+  readonly error: IpcError;
 }
 
 export interface PolicyTargetsResult {
@@ -34,8 +40,7 @@ export interface PolicyTargetsResult {
   readonly changed: boolean;
   readonly added: readonly string[];
   readonly removed: readonly string[];
-  /** Policy copies not in place, and why (POLICY_TARGET_PENDING, POLICY_TARGET_CONFLICT). */
-  readonly problems: readonly IpcError[];
+  readonly problems: readonly PolicyTargetProblem[];
 }
 
 /** A host or user name as one path segment of a prefix. */
@@ -55,13 +60,9 @@ export function copyFromPolicy(t: PolicyTarget, repoId: string, who: { host: str
     lock: lockOf(t), repoId, timing: 'after', fromPolicy: true };
 }
 
-function toIpc(e: HavreError): IpcError {
-  return { code: e.code, message: e.userMessage('en'), messageFr: e.userMessage('fr') };
-}
-
 /** The copy can be used: credentials, a bucket fit for backups, a prefix free or already ours. */
-async function checkCopy(ref: CopyRef, opts: PolicyTargetsOptions): Promise<void> {
-  const store = await openS3Target(ref, opts.keychain, opts.keychainReason !== undefined ? { keychainReason: opts.keychainReason } : {});
+async function checkCopy(ref: CopyRef, access: { keychain: Keychain | null; reason?: string }): Promise<void> {
+  const store = await openS3Target(ref, access.keychain, access.reason !== undefined ? { keychainReason: access.reason } : {});
   try {
     refuseIfUnfit(await store.inspect(), ref.lock, ref.bucket);
     let holder: string | null = null;
@@ -76,25 +77,23 @@ async function checkCopy(ref: CopyRef, opts: PolicyTargetsOptions): Promise<void
   }
 }
 
-function sameCopy(a: CopyRef, b: CopyRef): boolean {
-  return JSON.stringify({ ...a, parallel: undefined }) === JSON.stringify({ ...b, parallel: undefined });
-}
-
 /** Brings this machine's copies in line with the policy's `targets`. Never throws for one bad target. */
 export async function applyPolicyTargets(opts: PolicyTargetsOptions): Promise<PolicyTargetsResult> {
   const cfg = await readHomeConfig(opts.home);
   const none: PolicyTargetsResult = { changed: false, added: [], removed: [], problems: [] };
   if (!cfg.repo) return none; // copies of nothing: they come with the repository
   const wanted = opts.targets ?? [];
-  const names = new Set(wanted.map((t) => t.name));
   const before = cfg.copies ?? [];
+  if (wanted.length === 0 && !before.some((c) => c.fromPolicy)) return none;
+  const names = new Set(wanted.map((t) => t.name));
+  let access: { keychain: Keychain | null; reason?: string } | null = null;
   let copies = before.filter((c) => !c.fromPolicy || names.has(c.name));
   const removed = before.filter((c) => !copies.includes(c)).map((c) => c.name);
   const added: string[] = [];
-  const problems: IpcError[] = [];
-  const primary = cfg.repo.kind === 's3' ? cfg.repo.name : cfg.repo.kind === 'appliance' ? 'appliance' : 'local';
-  const pending = (name: string, e: HavreError): void => {
-    problems.push(toIpc(new HavreError('POLICY_TARGET_PENDING', { target: name, reason: e.userMessage('en'), reasonFr: e.userMessage('fr') }, { cause: e })));
+  const problems: PolicyTargetProblem[] = [];
+  const primary = primaryName(cfg.repo);
+  const pending = (target: string, e: HavreError): void => {
+    problems.push({ target, error: ipcError(new HavreError('POLICY_TARGET_PENDING', { target, reason: e.userMessage('en'), reasonFr: e.userMessage('fr') }, { cause: e })) });
   };
   for (const t of wanted) {
     let ref: CopyRef;
@@ -107,12 +106,13 @@ export async function applyPolicyTargets(opts: PolicyTargetsOptions): Promise<Po
     }
     const current = copies.find((c) => c.name === t.name);
     if (t.name === primary || (current && !current.fromPolicy)) {
-      problems.push(toIpc(new HavreError('POLICY_TARGET_CONFLICT', { target: t.name })));
+      problems.push({ target: t.name, error: ipcError(new HavreError('POLICY_TARGET_CONFLICT', { target: t.name })) });
       continue;
     }
-    if (current && sameCopy(current, ref)) continue;
+    if (current && JSON.stringify(current) === JSON.stringify(ref)) continue;
     try {
-      await checkCopy(ref, opts);
+      access ??= await opts.keychain();
+      await checkCopy(ref, access);
     } catch (e) {
       if (!isHavreError(e)) throw e;
       pending(t.name, e);

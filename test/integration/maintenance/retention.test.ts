@@ -110,7 +110,7 @@ describe('the engine service under a machine policy that changes while it runs',
     f.cleanup();
   });
 
-  it('protects a folder the new policy adds and applies its retention, without a restart', async () => {
+  it('protects a folder the new policy adds, applies its retention and takes up its cloud copy, without a restart', async () => {
     f = newRepo();
     const root = join(f.dir, 'policy-root');
     mkdirSync(join(root, 'etc/havre'), { recursive: true });
@@ -142,6 +142,13 @@ describe('the engine service under a machine policy that changes while it runs',
       writeFileSync(join(projects, 'later.txt'), 'later\n');
       await engine.startBackup();
       await until(async () => (await snapshots()).some((s) => s.id !== left[0]!.id), 'a backup after the retention run', 60_000, 100);
+      // A change of the policy that protection itself does not use (a cloud copy): taken up at once
+      // too. This machine has no key for it, so it waits, and the status says why.
+      writeFileSync(join(root, 'etc/havre/policy.json'), JSON.stringify({ version: 1, settings: { folders: [docs, projects] }, retention: { keepLast: 1 },
+        targets: [{ kind: 's3', name: 'cloud', endpoint: 'https://s3.invalid', bucket: 'backups', prefix: '{host}/' }] }));
+      await until(async () => (await engine.status()).protection?.warnings.some((w) => w.code === 'POLICY_TARGET_PENDING') === true,
+        'the policy copy reported as waiting for its key', 60_000, 100);
+      expect((await engine.status()).protection?.warnings.find((w) => w.code === 'POLICY_TARGET_PENDING')?.message).toContain('havre target credentials cloud');
     } finally {
       await engine.close();
     }

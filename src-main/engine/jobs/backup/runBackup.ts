@@ -73,10 +73,12 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   let scanner: FileScanner | null = null;
   return auditedJob(repo, 'backup', async () => {
     // IT's machine policy decides the antivirus filter where it says anything about it (issue 8).
-    const fromPolicy = opts.antivirusPolicy !== undefined ? opts.antivirusPolicy ?? undefined
-      : opts.scanner === undefined && opts.home !== undefined ? (await loadPolicy({ home: opts.home })).policy.antivirus : undefined;
-    const config = opts.scanner === undefined && opts.home !== undefined ? await readAntivirusConfig(opts.home, fromPolicy) : null;
-    scanner = opts.scanner ?? (config ? new FileScanner(config) : null);
+    scanner = opts.scanner ?? null;
+    if (opts.scanner === undefined && opts.home !== undefined) {
+      const fromPolicy = opts.antivirusPolicy !== undefined ? opts.antivirusPolicy : (await loadPolicy({ home: opts.home })).policy.antivirus;
+      const config = await readAntivirusConfig(opts.home, fromPolicy ?? undefined);
+      scanner = config ? new FileScanner(config) : null;
+    }
     const r = await backup(repo, opts, stored, scanner);
     reportInfected(repo, r.problems);
     return r;
