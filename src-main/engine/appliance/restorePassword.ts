@@ -3,13 +3,14 @@
 // The machine proves itself by its certificate and rebuilds SECRET as in the daily unlock; it makes
 // a fresh USER pair holding SECRET, sealed under the new password, and checks afterwards that the
 // new password really opens SECRET through the appliance, as a restore on another computer will.
-import { createUserKeys, derivePasswordKeys, unlockAsUser, wipe } from '../crypto/index.js';
+import { createUserKeys, derivePasswordKeys, wipe } from '../crypto/index.js';
 import { recordForHome } from '../audit/index.js';
 import { HavreError, isHavreError } from '../errors/index.js';
 import { readHomeConfig, type ApplianceRepoRef } from '../home/homeConfig.js';
 import type { Keychain } from '../keychain/index.js';
 import { ApplianceClient } from './ApplianceClient.js';
-import { openMachineTarget, type ClientTuning } from './openApplianceRepo.js';
+import { openMachineTarget, type ClientTuning, type MachineTarget } from './openApplianceRepo.js';
+import { chooseMachine, UserSecretSource } from './unlock.js';
 import { readPinnedCa, restorePasswordReminderFile } from './localFiles.js';
 import { rm } from 'node:fs/promises';
 
@@ -31,16 +32,17 @@ export interface RestorePasswordStatus {
   readonly passwordSet: boolean;
 }
 
-async function enrolledRef(home: string): Promise<ApplianceRepoRef> {
-  const ref = (await readHomeConfig(home)).repo;
+/** This machine's appliance repository, through its certificate and keychain entries. */
+async function openEnrolled(opts: Pick<RestorePasswordOptions, 'home' | 'keychain' | 'keychainReason' | 'tuning'>): Promise<{ ref: ApplianceRepoRef; target: MachineTarget }> {
+  const ref = (await readHomeConfig(opts.home)).repo;
   if (ref?.kind !== 'appliance') throw new HavreError('NOT_ENROLLED');
-  return ref;
+  const target = await openMachineTarget(opts.home, ref, opts.keychain, { ...(opts.keychainReason !== undefined ? { keychainReason: opts.keychainReason } : {}), ...(opts.tuning ? { tuning: opts.tuning } : {}) });
+  return { ref, target };
 }
 
 /** Whether this machine's user has chosen a restore password (asks the appliance). */
 export async function restorePasswordStatus(opts: Pick<RestorePasswordOptions, 'home' | 'keychain' | 'keychainReason' | 'tuning'>): Promise<RestorePasswordStatus> {
-  const ref = await enrolledRef(opts.home);
-  const target = await openMachineTarget(opts.home, ref, opts.keychain, { ...(opts.keychainReason !== undefined ? { keychainReason: opts.keychainReason } : {}), ...(opts.tuning ? { tuning: opts.tuning } : {}) });
+  const { ref, target } = await openEnrolled(opts);
   try {
     const keys = await target.client.machineKeys();
     return { machineId: ref.machineId, passwordSet: keys.passwordSet !== false };
@@ -52,8 +54,7 @@ export async function restorePasswordStatus(opts: Pick<RestorePasswordOptions, '
 /** Sets (first time) or changes the restore password. Returns whether it was the first one. */
 export async function setRestorePassword(opts: RestorePasswordOptions): Promise<{ machineId: string; first: boolean }> {
   if (opts.password.length === 0) throw new HavreError('PASSWORD_REQUIRED');
-  const ref = await enrolledRef(opts.home);
-  const target = await openMachineTarget(opts.home, ref, opts.keychain, { ...(opts.keychainReason !== undefined ? { keychainReason: opts.keychainReason } : {}), ...(opts.tuning ? { tuning: opts.tuning } : {}) });
+  const { ref, target } = await openEnrolled(opts);
   const secrets: Buffer[] = [];
   try {
     const keys = await target.client.machineKeys();
@@ -63,9 +64,7 @@ export async function setRestorePassword(opts: RestorePasswordOptions): Promise<
     if (!first) {
       // The current password's scrypt parameters, as a restore elsewhere would fetch them.
       const params = await target.client.authParams({ role: 'user', user: keys.user });
-      const mine = params.machines.find((m) => m.machineId === ref.machineId);
-      if (!mine) throw new HavreError('MACHINE_UNKNOWN', { machine: ref.machineId });
-      const derived = await derivePasswordKeys(opts.currentPassword!, mine.wrap);
+      const derived = await derivePasswordKeys(opts.currentPassword!, chooseMachine(params.machines, ref.machineId).wrap);
       secrets.push(derived.wrapKey, derived.authKey);
       currentAuthKey = derived.authKey.toString('base64');
     }
@@ -90,24 +89,17 @@ export async function setRestorePassword(opts: RestorePasswordOptions): Promise<
   }
 }
 
-/** Logs in with the new password as a restore on another computer would, and opens SECRET with it. */
+/** Unlocks with the new password exactly as a restore on another computer does (UserSecretSource), and compares. */
 async function checkNewPassword(home: string, ref: ApplianceRepoRef, user: string, password: string, secret: Buffer, tuning?: ClientTuning): Promise<void> {
   const client = new ApplianceClient({ url: ref.url, ca: await readPinnedCa(home, ref), ...tuning });
+  const source = new UserSecretSource({ client, password, user, machine: ref.machineId });
   try {
-    const params = await client.authParams({ role: 'user', user });
-    const mine = params.machines.find((m) => m.machineId === ref.machineId);
-    if (!mine) throw new HavreError('MACHINE_UNKNOWN', { machine: ref.machineId });
-    const derived = await derivePasswordKeys(password, mine.wrap);
-    try {
-      const login = await client.login({ role: 'user', machineId: ref.machineId, authKey: derived.authKey.toString('base64') });
-      const opened = unlockAsUser(derived.wrapKey, login.keys);
-      const same = opened.equals(secret);
-      wipe(opened);
-      if (!same) throw new HavreError('INTEGRITY', { what: 'the keys the appliance keeps for the new password' });
-    } finally {
-      wipe(derived.wrapKey, derived.authKey);
-    }
+    const { secret: opened } = await source.unlock(ref.repoId);
+    const same = opened.equals(secret);
+    wipe(opened);
+    if (!same) throw new HavreError('INTEGRITY', { what: 'the keys the appliance keeps for the new password' });
   } finally {
+    source.lock();
     client.close();
   }
 }
