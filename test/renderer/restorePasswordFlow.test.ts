@@ -6,14 +6,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMachineTarget, withPasswordSession } from '../../src-main/engine/appliance/index.js';
-import { readHomeConfig, type ApplianceRepoRef } from '../../src-main/engine/home/homeConfig.js';
-import { runBackup, runRestore } from '../../src-main/engine/jobs/index.js';
+import { withPasswordSession } from '../../src-main/engine/appliance/index.js';
+import type { ApplianceRepoRef } from '../../src-main/engine/home/homeConfig.js';
+import { runRestore } from '../../src-main/engine/jobs/index.js';
 import { memoryKeychain } from '../../src-main/engine/keychain/index.js';
-import { enrollFromPolicy } from '../../src-main/engine/policy/index.js';
-import { withRepository } from '../../src-main/engine/repo/index.js';
 import { createEngineService, type EngineService } from '../../src-main/engine/service/index.js';
-import { FAST_RETRY, initAppliance, makeSource, startInProcess, tempRoot, type RunningAppliance } from '../integration/appliance-client/helpers.js';
+import { FAST_RETRY, initAppliance, silentlyEnrolledWithBackup, startInProcess, tempRoot, type makeSource, type RunningAppliance } from '../integration/appliance-client/helpers.js';
 import { chromiumAvailability } from './chromium.js';
 import { openPage, shoot, startRenderer, type Renderer } from './realFixture.js';
 
@@ -32,18 +30,7 @@ suite('choosing the restore password after a silent enrollment (real appliance, 
 
   beforeAll(async () => {
     appl = await startInProcess((await initAppliance(tmp.root)).dir);
-    const o = await enrollFromPolicy({ home, policy: { version: 1, appliance: { url: appl.url, enrollToken: await appl.token() } }, keychain,
-      user: 'marie', host: 'PC-MARIE', kdf: 'test', client: { retry: FAST_RETRY } });
-    expect(o.state).toBe('enrolled');
-    ref = (await readHomeConfig(home)).repo as ApplianceRepoRef;
-    source = makeSource(join(tmp.root, 'src'));
-    const target = await openMachineTarget(home, ref, keychain, { tuning: { retry: FAST_RETRY } });
-    try {
-      await withRepository(target.store, { home, credentials: { source: target.source } }, (repo) => runBackup(repo, { paths: [source.src], home }));
-      await target.store.drain();
-    } finally {
-      target.close();
-    }
+    ({ ref, source } = await silentlyEnrolledWithBackup(appl, join(tmp.root, 'src'), { home, keychain, user: 'marie', host: 'PC-MARIE' }));
     process.env.HAVRE_INSECURE_TEST_KDF = '1';
     engine = await createEngineService({ home, credentials: async () => ({ keychain }), watcher: null, userHome: tmp.root });
     r = await startRenderer();

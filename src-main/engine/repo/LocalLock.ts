@@ -37,7 +37,7 @@ export class LocalLock {
       } catch (e) {
         if (errnoCode(e) !== 'EEXIST') throw e;
         const holder = await readHolder(file);
-        if (holder && holder.pid !== process.pid && alive(holder.pid)) {
+        if (holder && holder.pid !== process.pid && processAlive(holder.pid)) {
           throw new HavreError('LOCKED_BY_PROCESS', { holder: `pid ${holder.pid}, ${holder.purpose} since ${holder.since}`, file });
         }
         await rm(file, { force: true }); // stale: its process is gone
@@ -49,7 +49,7 @@ export class LocalLock {
   /** Who holds the lock now: its owner, or null when free or stale (its process is gone). */
   static async holder(file: string): Promise<{ pid: number; purpose: string; since: string } | null> {
     const h = await readHolder(file);
-    return h && alive(h.pid) ? h : null;
+    return h && processAlive(h.pid) ? h : null;
   }
 
   async release(): Promise<void> {
@@ -67,7 +67,8 @@ async function readHolder(file: string): Promise<{ pid: number; purpose: string;
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process runs (someone else's included: EPERM means it exists). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

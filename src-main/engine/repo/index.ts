@@ -12,4 +12,4 @@ export type { Snapshot, SnapshotSummary } from './snapshot/Snapshot.js';
 export { readConfig } from './keyRecords.js';
 export type { IndexedPack } from './index/indexFormat.js';
 export { withRepository } from './withRepository.js';
-export { LocalLock } from './LocalLock.js';
+export { LocalLock, processAlive } from './LocalLock.js';

@@ -7,6 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Appliance } from '../../../appliance/Appliance.js';
+import { openMachineTarget } from '../../../src-main/engine/appliance/index.js';
+import { readHomeConfig, type ApplianceRepoRef } from '../../../src-main/engine/home/homeConfig.js';
+import { runBackup } from '../../../src-main/engine/jobs/index.js';
+import type { Keychain } from '../../../src-main/engine/keychain/index.js';
+import { enrollFromPolicy } from '../../../src-main/engine/policy/index.js';
+import { withRepository } from '../../../src-main/engine/repo/index.js';
 
 export const ADMIN_PASSWORD = 'admin password for the client tests';
 export const USER_PASSWORD = 'alice’s own password';
@@ -101,6 +107,27 @@ export function makeSource(root: string, opts: { bigMiB?: number } = {}): { src:
     contents.push(big);
   }
   return { src, names, contents };
+}
+
+/**
+ * A machine IT enrolled silently from its policy (so no one knows its restore password), with one
+ * backup of a `makeSource` folder made under `root`, sent to the appliance.
+ */
+export async function silentlyEnrolledWithBackup(appl: RunningAppliance, root: string, m: { home: string; keychain: Keychain; user: string; host: string }):
+  Promise<{ ref: ApplianceRepoRef; source: ReturnType<typeof makeSource> }> {
+  const o = await enrollFromPolicy({ home: m.home, policy: { version: 1, appliance: { url: appl.url, enrollToken: await appl.token() } }, keychain: m.keychain,
+    user: m.user, host: m.host, kdf: 'test', client: { retry: FAST_RETRY } });
+  if (o.state !== 'enrolled') throw new Error(`silent enrollment: ${o.state}`);
+  const ref = (await readHomeConfig(m.home)).repo as ApplianceRepoRef;
+  const source = makeSource(root);
+  const target = await openMachineTarget(m.home, ref, m.keychain, { tuning: { retry: FAST_RETRY } });
+  try {
+    await withRepository(target.store, { home: m.home, credentials: { source: target.source } }, (repo) => runBackup(repo, { paths: [source.src], home: m.home }));
+    await target.store.drain();
+  } finally {
+    target.close();
+  }
+  return { ref, source };
 }
 
 /** Every regular file below `dir` (for scanning a data folder for leaks). */

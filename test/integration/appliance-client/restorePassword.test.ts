@@ -12,13 +12,11 @@ import { ApplianceClient, enrollMachine, openMachineTarget, restorePasswordRemin
 import { readPinnedCa } from '../../../src-main/engine/appliance/localFiles.js';
 import { createUserKeys } from '../../../src-main/engine/crypto/index.js';
 import { isHavreError } from '../../../src-main/engine/errors/index.js';
-import { readHomeConfig, type ApplianceRepoRef } from '../../../src-main/engine/home/homeConfig.js';
-import { runBackup, runRestore } from '../../../src-main/engine/jobs/index.js';
+import type { ApplianceRepoRef } from '../../../src-main/engine/home/homeConfig.js';
+import { runRestore } from '../../../src-main/engine/jobs/index.js';
 import { memoryKeychain } from '../../../src-main/engine/keychain/index.js';
-import { enrollFromPolicy } from '../../../src-main/engine/policy/index.js';
-import { withRepository } from '../../../src-main/engine/repo/index.js';
 import { describeTree } from '../../helpers/trees.js';
-import { FAST_RETRY, initAppliance, makeSource, startInProcess, tempRoot, USER_PASSWORD, type RunningAppliance } from './helpers.js';
+import { FAST_RETRY, initAppliance, silentlyEnrolledWithBackup, startInProcess, tempRoot, USER_PASSWORD, type RunningAppliance } from './helpers.js';
 
 async function failure(p: Promise<unknown>): Promise<{ code: string; params: Record<string, unknown> }> {
   try {
@@ -42,18 +40,9 @@ describe('restore password after a silent enrollment (real appliance)', () => {
 
   beforeAll(async () => {
     appl = await startInProcess((await initAppliance(t.root)).dir);
-    const o = await enrollFromPolicy({ home, policy: { version: 1, appliance: { url: appl.url, enrollToken: await appl.token() } }, keychain,
-      user: 'alice', host: 'PC-ALICE', kdf: 'test', client: { retry: FAST_RETRY } });
-    expect(o.state).toBe('enrolled');
-    ref = (await readHomeConfig(home)).repo as ApplianceRepoRef;
-    src = makeSource(join(t.root, 'src-root')).src;
-    const target = await openMachineTarget(home, ref, keychain, { tuning });
-    try {
-      await withRepository(target.store, { home, credentials: { source: target.source } }, (repo) => runBackup(repo, { paths: [src], home }));
-      await target.store.drain();
-    } finally {
-      target.close();
-    }
+    const m = await silentlyEnrolledWithBackup(appl, join(t.root, 'src-root'), { home, keychain, user: 'alice', host: 'PC-ALICE' });
+    ref = m.ref;
+    src = m.source.src;
   });
   afterAll(async () => {
     await appl.stop();

@@ -7,6 +7,10 @@ import type { FileNode } from '../../repo/index.js';
 
 const ZEROS = Buffer.alloc(8 * 1024 * 1024);
 
+/** A restoring file's temporary name: this prefix and 12 hex digits (unfinishedRestores.ts sweeps what a killed restore left). */
+const RESTORE_TEMP_PREFIX = '.havre-restore-';
+export const RESTORE_TEMP = /^\.havre-restore-[0-9a-f]{12}$/;
+
 /**
  * A file being restored: written at positions, in whatever order its blobs arrive, into a
  * temporary file beside its final name, and renamed into place only once complete and closed, so
@@ -30,7 +34,7 @@ export class RestoringFile {
 
   /** Creates the temporary file (never through a link: O_EXCL | O_NOFOLLOW, a fresh random name). */
   static async create(dir: readonly string[], path: string, node: FileNode, dirAbs: string, name: string): Promise<RestoringFile> {
-    const tmp = join(dirAbs, `.havre-restore-${randomBytes(6).toString('hex')}`);
+    const tmp = join(dirAbs, `${RESTORE_TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     return new RestoringFile(dir, path, node, dirAbs, name, tmp, fh);
   }

@@ -8,9 +8,8 @@ import { lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../../errors/index.js';
 import { writeFileAtomic } from '../../files/durable.js';
-
-/** Exactly the names RestoringFile gives its temporary files. */
-export const RESTORE_TEMP = /^\.havre-restore-[0-9a-f]{12}$/;
+import { processAlive } from '../../repo/index.js';
+import { RESTORE_TEMP } from './RestoringFile.js';
 
 interface RestoreNote {
   readonly pid: number;
@@ -19,16 +18,6 @@ interface RestoreNote {
 
 function notesDir(home: string): string {
   return join(home, 'restores');
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === 'EPERM'; // someone else's live process
-  }
 }
 
 /** Notes a restore into `target`; the returned function forgets the note when it ends (whatever the outcome). */
@@ -87,7 +76,7 @@ export async function sweepUnfinishedRestores(home: string): Promise<number> {
       await rm(file, { force: true }); // torn by the crash itself: nothing to go on
       continue;
     }
-    if (typeof note.pid === 'number' && alive(note.pid)) continue;
+    if (typeof note.pid === 'number' && (note.pid === process.pid || processAlive(note.pid))) continue;
     if (typeof note.target === 'string' && note.target.length > 0) removed += await sweepTree(note.target);
     await rm(file, { force: true });
   }
