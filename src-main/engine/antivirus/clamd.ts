@@ -47,6 +47,9 @@ export function scanStream(addr: ClamdAddress, chunks: AsyncIterable<Buffer>): P
     const sock = connect(addr);
     let reply = Buffer.alloc(0);
     let settled = false;
+    let probing = false;
+    // Bytes announced in chunk headers so far: what clamd's StreamMaxLength is compared against.
+    let announced = 0;
     const done = (e: Error | null, v?: Verdict): void => {
       if (settled) return;
       settled = true;
@@ -55,11 +58,26 @@ export function scanStream(addr: ClamdAddress, chunks: AsyncIterable<Buffer>): P
       if (e) reject(e);
       else resolve(v!);
     };
+    // Over StreamMaxLength, clamd answers at the chunk header and closes at once, while we are
+    // still writing that chunk's bytes: our write then fails (EPIPE, ECONNRESET) and Node drops the
+    // socket, answer unread, about one time in seven. A connection lost in the middle of a stream is
+    // therefore asked about once more, on a new connection, before it is called a failure.
+    const lost = (failure: ScannerFailure): void => {
+      if (settled || probing) return;
+      if (announced === 0) return done(failure);
+      probing = true;
+      sock.destroy();
+      void overLimit(addr, announced).then((over) => {
+        probing = false;
+        if (over) done(null, { infected: false, tooLarge: true });
+        else done(failure);
+      });
+    };
     sock.setTimeout(addr.timeoutMs ?? 60_000, () => done(new ScannerFailure('clamd did not answer in time')));
-    sock.on('error', (e: NodeJS.ErrnoException) => done(new ScannerFailure(
-      e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? `clamd is not running (${e.code})`
-        : e.code === 'EPIPE' || e.code === 'ECONNRESET' ? `clamd closed the connection during the scan (it may have crashed; ${e.code})`
-          : `connection to clamd failed (${e.code ?? e.message})`)));
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') lost(new ScannerFailure(`clamd closed the connection during the scan (it may have crashed; ${e.code})`));
+      else done(new ScannerFailure(e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? `clamd is not running (${e.code})` : `connection to clamd failed (${e.code ?? e.message})`));
+    });
     sock.on('data', (d: Buffer) => {
       reply = Buffer.concat([reply, d]);
       const end = reply.indexOf(0);
@@ -71,12 +89,16 @@ export function scanStream(addr: ClamdAddress, chunks: AsyncIterable<Buffer>): P
         }
       } else if (reply.length > MAX_REPLY) done(new ScannerFailure('clamd answered something unexpected (an overlong reply)'));
     });
-    sock.on('close', () => done(new ScannerFailure(reply.length > 0 ? 'clamd closed the connection in the middle of its answer' : 'clamd closed the connection before answering (it may have crashed)')));
-    const write = (b: Buffer): Promise<void> => new Promise((ok, ko) => {
-      if (sock.write(b)) ok();
+    sock.on('close', () => {
+      if (reply.length > 0) done(new ScannerFailure('clamd closed the connection in the middle of its answer'));
+      else lost(new ScannerFailure('clamd closed the connection before answering (it may have crashed)'));
+    });
+    const write = (b: Buffer): Promise<void> => new Promise((ok) => {
+      // A closed connection settles the scan through 'error' or 'close'; this write just stops waiting.
+      if (sock.write(b) || settled) ok();
       else {
         const onDrain = (): void => { sock.off('close', onClose); ok(); };
-        const onClose = (): void => { sock.off('drain', onDrain); ko(new ScannerFailure('clamd closed the connection during the scan (it may have crashed)')); };
+        const onClose = (): void => { sock.off('drain', onDrain); ok(); };
         sock.once('drain', onDrain);
         sock.once('close', onClose);
       }
@@ -85,16 +107,47 @@ export function scanStream(addr: ClamdAddress, chunks: AsyncIterable<Buffer>): P
       void (async () => {
         await write(Buffer.from('zINSTREAM\0', 'latin1'));
         for await (const c of chunks) {
-          for (let i = 0; i < c.length && !settled; i += CHUNK) {
+          for (let i = 0; i < c.length && !settled && !probing; i += CHUNK) {
             const part = c.subarray(i, i + CHUNK);
             const len = Buffer.alloc(4);
             len.writeUInt32BE(part.length);
+            announced += part.length;
             await write(Buffer.concat([len, part]));
           }
-          if (settled) return;
+          if (settled || probing) return;
         }
         await write(Buffer.alloc(4));
       })().catch((e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
+    });
+  });
+}
+
+/**
+ * Whether clamd refuses a stream of `bytes` as over its StreamMaxLength: it checks the limit at a
+ * chunk's header, so one header of that length, without its bytes, gets the answer at once. Any other
+ * outcome (no clamd, no answer within a few seconds, another answer) is false.
+ */
+function overLimit(addr: ClamdAddress, bytes: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(addr);
+    let got = Buffer.alloc(0);
+    const end = (over: boolean): void => {
+      sock.destroy();
+      resolve(over);
+    };
+    sock.setTimeout(Math.min(addr.timeoutMs ?? 5_000, 5_000), () => end(false));
+    sock.on('error', () => end(false));
+    sock.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      const nul = got.indexOf(0);
+      if (nul >= 0) end(got.subarray(0, nul).toString('latin1') === 'INSTREAM size limit exceeded. ERROR');
+      else if (got.length > MAX_REPLY) end(false);
+    });
+    sock.on('close', () => end(false));
+    sock.once('connect', () => {
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(Math.min(bytes, 0xffffffff));
+      sock.write(Buffer.concat([Buffer.from('zINSTREAM\0', 'latin1'), header]));
     });
   });
 }

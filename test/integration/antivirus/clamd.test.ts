@@ -51,7 +51,10 @@ describe.skipIf(!haveClamd())('clamd INSTREAM', () => {
   it('a stream over clamd\'s StreamMaxLength gets no verdict and is said too large, not a scanner failure', async () => {
     const small = await startClamd({ streamMaxLength: '1M' });
     try {
-      expect(await scanStream({ socket: small.socket }, chunks(randomBytes(3 * 1024 * 1024)))).toEqual({ infected: false, tooLarge: true });
+      // clamd answers at the header of the chunk over its limit and closes while that chunk is still
+      // being written: our write then fails about one time in seven (found by CI). Forty tries, each
+      // with fresh bytes (whose making lets clamd finish the last), make a mishandled race show.
+      for (let i = 0; i < 40; i++) expect(await scanStream({ socket: small.socket }, chunks(randomBytes(3 * 1024 * 1024)))).toEqual({ infected: false, tooLarge: true });
     } finally {
       await small.stop();
     }

@@ -22,6 +22,11 @@ function lines(c: Child): DaemonLine[] {
   return c.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as DaemonLine);
 }
 
+/** `what` for a wait on the daemon, with what it said last, to tell a hang from a watcher gone scan-only. */
+function waitingFor(c: Child, what: string): () => string {
+  return () => `${what}; the daemon's last lines:\n${c.stdout().split('\n').filter(Boolean).slice(-8).join('\n')}\nstderr:\n${c.stderr().slice(-2000)}`;
+}
+
 /** What the daemon said after its start-up scan began. */
 function afterScan(c: Child): DaemonLine[] {
   const all = lines(c);
@@ -103,13 +108,13 @@ describe('havre daemon', () => {
   it('watches: a saved file is backed up without a scan, and a kill -9 with the change pending loses nothing', async () => {
     const d = await startDaemon();
     // The start-up scan finds nothing new (earlier tests backed the folder up): wait until it is over.
-    await until(() => afterScan(d).some((l) => l.event === 'status' && l.protection?.mode === 'watching' && l.protection.activity === 'idle'), 'the watcher up and the scan over');
+    await until(() => afterScan(d).some((l) => l.event === 'status' && l.protection?.mode === 'watching' && l.protection.activity === 'idle'), waitingFor(d, 'the watcher up and the scan over'));
     const backups = (c: Child): number => lines(c).filter((l) => l.event === 'backup').length;
     const before = backups(d);
     // The next scheduled scan is an hour away: only the watcher can start this backup.
     const saved = join(src, 'saved.txt');
     writeFileSync(saved, 'saved by the user\n');
-    await until(() => backups(d) > before, 'the saved file backed up');
+    await until(() => backups(d) > before, waitingFor(d, 'the saved file backed up'));
     const out = join(f.dir, 'out-watched');
     expect((await havre(['restore', 'latest', '--target', out, '--path', saved])).code).toBe(0);
     expect(readFileSync(join(out, 'saved.txt'), 'utf8')).toBe('saved by the user\n');
@@ -118,12 +123,12 @@ describe('havre daemon', () => {
     const pending = join(src, 'pending.txt');
     const statusLines = lines(d).length;
     writeFileSync(pending, 'queued when the daemon was killed\n');
-    await until(() => lines(d).slice(statusLines).some((l) => l.event === 'status' && (l.protection?.pendingFiles ?? 0) > 0), 'the change queued');
+    await until(() => lines(d).slice(statusLines).some((l) => l.event === 'status' && (l.protection?.pendingFiles ?? 0) > 0), waitingFor(d, 'the change queued'));
     d.child.kill('SIGKILL');
     await d.done;
     const next = await startDaemon();
     // (its start-up scan backs the file up, unless the killed daemon had finished doing so)
-    await until(() => afterScan(next).some((l) => l.event === 'status' && l.protection?.activity === 'idle' && l.protection.pendingFiles === 0), 'the queue empty after restart');
+    await until(() => afterScan(next).some((l) => l.event === 'status' && l.protection?.activity === 'idle' && l.protection.pendingFiles === 0), waitingFor(next, 'the queue empty after restart'));
     const out2 = join(f.dir, 'out-pending');
     expect((await havre(['restore', 'latest', '--target', out2, '--path', pending])).code).toBe(0);
     expect(readFileSync(join(out2, 'pending.txt'), 'utf8')).toBe('queued when the daemon was killed\n');
