@@ -118,6 +118,11 @@ export class Catalog {
     return buf === undefined ? [] : decodeEntries(buf);
   }
 
+  /** A pack's length in bytes; 0 for a pack the catalog does not know. */
+  packSize(packId: string): number {
+    return this.run(() => this.st.packSize.get(packId)) ?? 0;
+  }
+
   listPacks(): PackRow[] {
     return this.run(() => this.st.listPacks.all()).map((r) => ({ packId: r.pack_id, size: r.size, indexId: r.index_id }));
   }

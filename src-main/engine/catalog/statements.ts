@@ -76,6 +76,7 @@ export function prepareStatements(db: Database) {
     insertPack: db.prepare<[string, number, Buffer]>('INSERT INTO packs (pack_id, size, entries) VALUES (?, ?, ?)'),
     packPk: db.prepare<[string], number>('SELECT pk FROM packs WHERE pack_id = ?').pluck(),
     packEntries: db.prepare<[string], Buffer>('SELECT entries FROM packs WHERE pack_id = ?').pluck(),
+    packSize: db.prepare<[string], number>('SELECT size FROM packs WHERE pack_id = ?').pluck(),
     entriesByPk: db.prepare<[number], Buffer>('SELECT entries FROM packs WHERE pk = ?').pluck(),
     listPacks: db.prepare<[], PackTableRow>('SELECT pk, pack_id, size, index_id FROM packs ORDER BY pk'),
     unindexedPacks: db.prepare<[], string>('SELECT pack_id FROM packs WHERE index_id IS NULL ORDER BY pk').pluck(),

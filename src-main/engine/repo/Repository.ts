@@ -16,6 +16,8 @@ import { decodeTree } from './tree/treeCodec.js';
 import type { Tree } from './tree/TreeNode.js';
 import { unlockSecret, type Credentials, type UnlockPath } from './unlock.js';
 
+/** Blobs named by one index object written during a backup (restic's index holds up to 50,000). */
+const INDEX_BLOBS = 50_000;
 const PERSON_UNLOCKS: readonly UnlockPath[] = ['password', 'recovery-key', 'appliance-user', 'appliance-admin'];
 
 function openAudit(home: string, repoId: string, kLog: Buffer | null): AuditLog | null {
@@ -179,14 +181,36 @@ export class Repository {
   async savePack(pack: FinishedPack): Promise<void> {
     await this.store.put('data', pack.packId, pack.bytes);
     this.catalog.addPack(pack.packId, pack.bytes.length, pack.entries);
+    this.blobsUnindexed += pack.entries.length;
   }
 
-  /** Writes one index object naming every pack the repository's index does not name yet. */
-  async flushIndex(): Promise<string | null> {
+  /** Blobs in packs saved by this process and not yet named by an index it wrote. */
+  private blobsUnindexed = 0;
+  private indexing: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Writes one index object naming every pack the repository's index does not name yet. One at a
+   * time: two at once would both name the same packs.
+   */
+  flushIndex(): Promise<string | null> {
+    const next = this.indexing.catch(() => undefined).then(() => this.writePendingIndex());
+    this.indexing = next;
+    return next;
+  }
+
+  /**
+   * During a long backup: an index object every INDEX_BLOBS blobs (as restic does), so the index of
+   * a million-file backup is never built in memory at once, and a crash leaves less to adopt.
+   */
+  async flushIndexIfLarge(): Promise<void> {
+    if (this.blobsUnindexed >= INDEX_BLOBS) await this.flushIndex();
+  }
+
+  private async writePendingIndex(): Promise<string | null> {
     const packIds = this.catalog.unindexedPacks();
+    this.blobsUnindexed = 0;
     if (packIds.length === 0) return null;
-    const sizes = new Map(this.catalog.listPacks().map((p) => [p.packId, p.size]));
-    const packs: IndexedPack[] = packIds.map((packId) => ({ packId, size: sizes.get(packId) ?? 0, entries: this.catalog.packEntries(packId) }));
+    const packs: IndexedPack[] = packIds.map((packId) => ({ packId, size: this.catalog.packSize(packId), entries: this.catalog.packEntries(packId) }));
     return this.writeIndex(packs, packIds);
   }
 

@@ -39,6 +39,8 @@ export class FaultyStore implements Store {
   readonly location: string;
   /** Faults injected so far, by kind. */
   readonly injected: Partial<Record<FaultKind, number>> = {};
+  /** Names of the objects a read fault was injected into. */
+  readonly faultedReads = new Set<string>();
   /** Faults fire only while true. */
   armed = true;
 
@@ -93,6 +95,7 @@ export class FaultyStore implements Store {
 
   async get(kind: ObjectKind, name: string, range?: ByteRange): Promise<Buffer> {
     const fault = await this.roll(['get-error', 'get-reset', 'get-flip', 'get-short']);
+    if (fault) this.faultedReads.add(name);
     if (fault === 'get-error') throw this.ioError('get');
     if (fault === 'get-reset') throw this.resetError();
     const bytes = await this.inner.get(kind, name, range);

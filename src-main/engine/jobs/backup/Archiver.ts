@@ -8,7 +8,7 @@ import { blobId, seal } from '../../crypto/index.js';
 import { HavreError, errnoCode, isHavreError } from '../../errors/index.js';
 import type { DirNode, FileNode, Repository, TreeNode } from '../../repo/index.js';
 import { encodeTree } from '../../repo/index.js';
-import { Limit, belowQueue } from '../shared/limit.js';
+import { Limit } from '../shared/limit.js';
 import type { BlobSink } from './BlobSink.js';
 import { FileReadError, type ChunkWorkerPool } from './ChunkWorkerPool.js';
 import { baseMeta, fileState, sameAfterRead, unchanged } from './fileMeta.js';
@@ -66,6 +66,14 @@ export interface ArchiveCounters {
 
 /** Retries of a file that changes while it is read, before keeping what was read. */
 const CHANGE_RETRIES = 2;
+/** Files queued for the workers ahead of them: the walk waits past this. */
+const FILES_AHEAD = 256;
+/**
+ * Folders being listed at once. Each listed folder starts its subfolders without waiting for
+ * them, so without this bound the walk spreads over the whole tree while files queue: at a million
+ * files in 80,000 folders every folder was listed and waiting, and memory grew past 700 MB.
+ */
+const FOLDERS_LISTING = 8;
 
 /**
  * Walks sources and turns them into trees: unchanged files reuse their blobs from the catalog,
@@ -78,6 +86,8 @@ export class Archiver {
   /** What each tree built or carried over in this backup holds (the snapshot summary; tree_stats). */
   readonly treeStats = new Map<string, TreeStats>();
   private readonly fileLimit: Limit;
+  /** Newest first: queued subfolders are then taken depth first, and what waits stays small. */
+  private readonly dirLimit = new Limit(FOLDERS_LISTING, 'lifo');
   private readonly statesWaiting: { mark: number; state: FileState }[] = [];
 
   constructor(
@@ -152,6 +162,18 @@ export class Archiver {
     if (before?.type === 'dir' && this.mode.dirty && !this.mode.dirty.mustList(path) && this.carryOver(before)) {
       return { ...before, name, ...baseMeta(st) };
     }
+    const listed = await this.dirLimit.run(() => this.listDir(path, before));
+    if (!listed) return null;
+    const nodes = (await Promise.all(listed.pending)).filter((n): n is TreeNode => n !== null);
+    if (listed.prev) this.forgetGone(path, listed.prev, listed.names);
+    return { name, type: 'dir', ...baseMeta(st), subtree: await this.saveTree(nodes, true) };
+  }
+
+  /**
+   * Lists a folder and starts its entries: files go to the workers' queue (waiting while it is
+   * long), subfolders start at once and wait for a listing slot. Returns what to wait for.
+   */
+  private async listDir(path: string, before?: TreeNode): Promise<{ names: string[]; prev: Map<string, TreeNode> | null; pending: Promise<TreeNode | null>[] } | null> {
     let names: string[];
     try {
       names = await readdir(path);
@@ -181,20 +203,18 @@ export class Archiver {
       const was = prev?.get(child);
       if (cst.isDirectory()) {
         // Not awaited: a folder must not wait for its subfolders before going on to its next
-        // entries, or every folder becomes a barrier and the workers starve. The file queue bound
-        // (belowQueue) still keeps the walk a bounded distance ahead.
+        // entries, or every folder becomes a barrier and the workers starve. The subfolder waits
+        // for a listing slot, which this folder frees when its loop ends (never while it waits).
         track(this.archiveDir(childPath, child, cst, was));
       } else if (cst.isFile()) {
         if (this.mode.maxFileBytes !== null && cst.size > BigInt(this.mode.maxFileBytes)) continue;
-        await belowQueue(this.fileLimit, 256);
+        await this.fileLimit.fewerWaiting(FILES_AHEAD);
         track(this.fileLimit.run(() => this.archiveFile(childPath, child, cst, was)));
       } else {
         track(this.archivePath(childPath, child));
       }
     }
-    const nodes = (await Promise.all(pending)).filter((n): n is TreeNode => n !== null);
-    if (prev) this.forgetGone(path, prev, names);
-    return { name, type: 'dir', ...baseMeta(st), subtree: await this.saveTree(nodes, true) };
+    return { names, prev, pending };
   }
 
   /**

@@ -140,6 +140,7 @@ async function backup(repo: Repository, opts: BackupOptions, stored: FileListCol
     const known = totals.done ? { totalFiles: totals.files, totalBytes: totals.bytes } : {};
     meter.report({ phase: 'backing-up', files: c.files, bytes: c.bytes, currentPath: c.currentPath, ...known });
     archiver.commitDurableStates();
+    void repo.flushIndexIfLarge().catch(() => undefined); // a failure here is met again by the final flushIndex
   }, 250);
   let tree: string;
   try {
