@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import type * as FsPromises from 'node:fs/promises';
+import type * as Fs from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,24 +30,24 @@ import { withTmpfs } from './helpers/tmpfs.js';
 type ErrorDoc = { error: { code: string; message: string } };
 
 /**
- * Wraps fs/promises' lstat (as every module imports it) to call `hook` before and after each call
- * the Archiver makes (it asks for bigint stats; the progress scan does not); returns the undo.
- * (syncBuiltinESMExports: the ESM bindings of node:fs/promises follow the change.)
+ * Wraps node:fs's lstatSync (the Archiver's per-file stat, bigint; nothing else asks for bigint
+ * stats synchronously) to call `hook` before and after each call; returns the undo.
+ * (syncBuiltinESMExports: the ESM bindings of node:fs follow the change.)
  */
 function hookLstat(hook: (path: string, when: 'before' | 'after') => void): () => void {
-  const fsp = createRequire(import.meta.url)('node:fs/promises') as typeof FsPromises;
-  const original = fsp.lstat;
-  const wrapped = (async (path: Parameters<typeof original>[0], opts?: Parameters<typeof original>[1]) => {
+  const fs = createRequire(import.meta.url)('node:fs') as typeof Fs;
+  const original = fs.lstatSync;
+  const wrapped = ((path: Parameters<typeof original>[0], opts?: Parameters<typeof original>[1]) => {
     if (!(opts as { bigint?: boolean } | undefined)?.bigint) return original(path, opts as never);
     hook(String(path), 'before');
-    const st = await original(path, opts as never);
+    const st = original(path, opts as never);
     hook(String(path), 'after');
     return st;
   }) as typeof original;
-  (fsp as { lstat: typeof original }).lstat = wrapped;
+  (fs as { lstatSync: typeof original }).lstatSync = wrapped;
   syncBuiltinESMExports();
   return () => {
-    (fsp as { lstat: typeof original }).lstat = original;
+    (fs as { lstatSync: typeof original }).lstatSync = original;
     syncBuiltinESMExports();
   };
 }

@@ -68,6 +68,13 @@ describe('backup behaviour seen from the engine', () => {
     expect(last.totalFiles).toBe(12);
     expect(last.totalBytes).toBe(12 * 1024 * 1024 + 66);
     expect(r.snapshot.summary.bytes).toBe(12 * 1024 * 1024 + 66);
+
+    // The next backup estimates from this snapshot (no second walk); its last event says what it found.
+    for (let i = 12; i < 15; i++) writeFileSync(join(src, `f${i}`), randomBytes(1000));
+    const again: JobProgress[] = [];
+    await runBackup(repo, { paths: [src], onProgress: (p) => again.push(p) });
+    expect(again.at(-1)).toMatchObject({ phase: 'done', files: 15, totalFiles: 15, totalBytes: 12 * 1024 * 1024 + 66 + 3000 });
+    expect(again.every((p) => p.totalFiles === undefined || p.totalFiles >= p.files)).toBe(true);
   });
 
   it('a file that keeps changing while read is reported, and the snapshot holds consistent bytes', async () => {

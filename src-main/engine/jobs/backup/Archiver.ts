@@ -1,5 +1,5 @@
 import type { Verdict } from '../../antivirus/index.js';
-import type { BigIntStats } from 'node:fs';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeBlob } from '../../compress/index.js';
@@ -194,7 +194,10 @@ export class Archiver {
       const childPath = join(path, child);
       let cst: BigIntStats;
       try {
-        cst = await lstat(childPath, { bigint: true });
+        // Synchronous on purpose (here and after each read): a metadata read the kernel has cached
+        // takes 3.5 µs this way and 33 µs of CPU through the thread pool and a promise, which was
+        // 43 % of a no-op backup's main thread. DECISIONS.md says what that costs on a slow share.
+        cst = lstatSync(childPath, { bigint: true });
       } catch (e) {
         this.problem(childPath, e);
         continue;
@@ -309,7 +312,7 @@ export class Archiver {
       }
       let after: BigIntStats;
       try {
-        after = await lstat(path, { bigint: true });
+        after = lstatSync(path, { bigint: true });
       } catch (e) {
         this.problem(path, e);
         return null;

@@ -133,11 +133,16 @@ async function backup(repo: Repository, opts: BackupOptions, stored: FileListCol
       ...(scanner ? { scan: (p: string) => scanner.scan(p) } : {}) },
     Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER));
   const scan = new AbortController();
-  // A backup of a few changed paths has nothing worth an ETA: no second walk of everything.
-  const totals = dirty ? { files: 0, bytes: 0, done: false } : scanTotals(sources, skip, scan.signal);
+  // A backup of a few changed paths has nothing worth an ETA: no second walk of everything. Nor
+  // has one whose previous snapshot says how large the folders were: that is the estimate (a
+  // second walk of a million files cost a no-op backup about a fifth of its time).
+  const before = previous ? { files: previous.summary.files, bytes: previous.summary.bytes } : null;
+  const totals = dirty ? { files: 0, bytes: 0, done: false }
+    : before?.files !== undefined && before.bytes !== undefined ? { files: before.files, bytes: before.bytes, done: true }
+      : scanTotals(sources, skip, scan.signal);
   const timer = setInterval(() => {
     const c = archiver.counters;
-    const known = totals.done ? { totalFiles: totals.files, totalBytes: totals.bytes } : {};
+    const known = totals.done ? { totalFiles: Math.max(totals.files, c.files), totalBytes: Math.max(totals.bytes, c.bytes) } : {};
     meter.report({ phase: 'backing-up', files: c.files, bytes: c.bytes, currentPath: c.currentPath, ...known });
     archiver.commitDurableStates();
     void repo.flushIndexIfLarge().catch(() => undefined); // a failure here is met again by the final flushIndex
@@ -188,7 +193,7 @@ async function backup(repo: Repository, opts: BackupOptions, stored: FileListCol
     program: `havre ${VERSION}`,
   };
   const snapshotId = await repo.saveSnapshot(snapshot);
-  meter.report({ phase: 'done', files: c.files, bytes: c.bytes, ...(totals.done ? { totalFiles: totals.files, totalBytes: totals.bytes } : {}) }, true);
+  meter.report({ phase: 'done', files: c.files, bytes: c.bytes, ...(totals.done ? { totalFiles: c.files, totalBytes: c.bytes } : {}) }, true);
   return { ...common, snapshotId, snapshot, wroteSnapshot: true, durationMs: Date.now() - started };
 }
 

@@ -1,4 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface Totals {
@@ -15,9 +16,21 @@ export interface Totals {
  */
 export function scanTotals(sources: readonly string[], skip: (path: string, isDir: boolean) => boolean, signal: AbortSignal): Totals {
   const totals: Totals = { files: 0, bytes: 0, done: false };
+  let sinceYield = 0;
   const walk = async (path: string, root = false): Promise<void> => {
     if (signal.aborted) return;
-    const st = await lstat(path).catch(() => null);
+    // Synchronous stat, as the Archiver's (a tenth of the CPU of a promise), with a turn given
+    // to the backup every 500 entries so that a 30,000-file folder does not hold the thread.
+    if (++sinceYield >= 500) {
+      sinceYield = 0;
+      await new Promise((r) => setImmediate(r));
+    }
+    let st: Stats | null;
+    try {
+      st = lstatSync(path);
+    } catch {
+      st = null;
+    }
     if (!st || (!root && skip(path, st.isDirectory()))) return;
     if (st.isFile()) {
       totals.files++;
