@@ -199,11 +199,11 @@ export class Repository {
   }
 
   /**
-   * During a long backup: an index object every INDEX_BLOBS blobs (as restic does), so the index of
+   * During a long backup: an index object every `maxBlobs` blobs (as restic does), so the index of
    * a million-file backup is never built in memory at once, and a crash leaves less to adopt.
    */
-  async flushIndexIfLarge(): Promise<void> {
-    if (this.blobsUnindexed >= INDEX_BLOBS) await this.flushIndex();
+  async flushIndexIfLarge(maxBlobs = INDEX_BLOBS): Promise<void> {
+    if (this.blobsUnindexed >= maxBlobs) await this.flushIndex();
   }
 
   private async writePendingIndex(): Promise<string | null> {

@@ -23,7 +23,8 @@ export class BlobSink {
   storedBytes = 0;
   packs = 0;
 
-  constructor(private readonly repo: Repository, private readonly type: BlobType) {}
+  /** `indexBlobs`: an index object is written once packs saved name this many blobs (Repository.flushIndexIfLarge). */
+  constructor(private readonly repo: Repository, private readonly type: BlobType, private readonly indexBlobs?: number) {}
 
   /** True when the blob is stored or on its way; otherwise reserves it for the caller to send. */
   claim(id: Buffer): boolean {
@@ -79,6 +80,8 @@ export class BlobSink {
         for (const e of pack.entries) this.pending.delete(e.id.toString('hex'));
         this.savedOutOfOrder.add(n);
         while (this.savedOutOfOrder.delete(this.durable)) this.durable++;
+        // Not awaited: the pack is stored; an index that fails here is written by the backup's last flush.
+        this.repo.flushIndexIfLarge(this.indexBlobs).catch(() => undefined);
       })
       .catch((e: unknown) => {
         this.failure ??= e;

@@ -51,6 +51,8 @@ export interface BackupOptions {
    * protection keeps it and re-reads it when it changes): saves a policy read on every backup.
    */
   readonly antivirusPolicy?: Policy['antivirus'] | null;
+  /** Blobs named by each index object written during the backup (default 50,000, as restic; tests use fewer). */
+  readonly indexBlobs?: number;
 }
 
 export interface BackupResult {
@@ -124,8 +126,8 @@ async function backup(repo: Repository, opts: BackupOptions, stored: FileListCol
   const skip = (path: string, isDir: boolean): boolean => excluded.some((x) => isInside(path, x)) || (opts.exclusions?.excludesEntry(path, isDir) ?? false);
   const dirty = parent && opts.changedPaths ? new DirtySet(opts.changedPaths) : null;
   const meter = new ProgressMeter('backup', opts.onProgress);
-  const data = new BlobSink(repo, 0);
-  const trees = new BlobSink(repo, 1);
+  const data = new BlobSink(repo, 0, opts.indexBlobs);
+  const trees = new BlobSink(repo, 1, opts.indexBlobs);
   const pool = new ChunkWorkerPool(repo, data, opts.workers);
   const archiver = new Archiver(repo, pool, data, trees,
     { skip, maxFileBytes: opts.exclusions?.maxFileBytes ?? null, parentTree: parent?.tree ?? null, dirty,
@@ -145,7 +147,6 @@ async function backup(repo: Repository, opts: BackupOptions, stored: FileListCol
     const known = totals.done ? { totalFiles: Math.max(totals.files, c.files), totalBytes: Math.max(totals.bytes, c.bytes) } : {};
     meter.report({ phase: 'backing-up', files: c.files, bytes: c.bytes, currentPath: c.currentPath, ...known });
     archiver.commitDurableStates();
-    void repo.flushIndexIfLarge().catch(() => undefined); // a failure here is met again by the final flushIndex
   }, 250);
   let tree: string;
   try {
