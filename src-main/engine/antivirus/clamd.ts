@@ -24,6 +24,9 @@ export interface ClamdAddress {
 
 const CHUNK = 1024 * 1024;
 const MAX_REPLY = 4096;
+const INSTREAM = Buffer.from('zINSTREAM\0', 'latin1');
+/** clamd's answer to a stream over its StreamMaxLength. */
+const SIZE_LIMIT_REPLY = 'INSTREAM size limit exceeded. ERROR';
 const SIGNATURE = /^[\x21-\x7e][\x20-\x7e]{0,199}$/;
 
 function connect(addr: ClamdAddress): Socket {
@@ -36,7 +39,7 @@ export function parseReply(reply: string): Verdict {
   if (reply === 'stream: OK') return { infected: false };
   const found = /^stream: (.+) FOUND$/.exec(reply);
   if (found && SIGNATURE.test(found[1]!)) return { infected: true, signature: found[1]! };
-  if (reply === 'INSTREAM size limit exceeded. ERROR') return { infected: false, tooLarge: true };
+  if (reply === SIZE_LIMIT_REPLY) return { infected: false, tooLarge: true };
   if (/ ERROR$/.test(reply)) throw new ScannerFailure(`clamd refused the scan: ${reply.slice(0, 200).replace(/[^\x20-\x7e]/g, '?')}`);
   throw new ScannerFailure(`clamd answered something unexpected: ${JSON.stringify(reply.slice(0, 80))}`);
 }
@@ -105,7 +108,7 @@ export function scanStream(addr: ClamdAddress, chunks: AsyncIterable<Buffer>): P
     });
     sock.once('connect', () => {
       void (async () => {
-        await write(Buffer.from('zINSTREAM\0', 'latin1'));
+        await write(INSTREAM);
         for await (const c of chunks) {
           for (let i = 0; i < c.length && !settled && !probing; i += CHUNK) {
             const part = c.subarray(i, i + CHUNK);
@@ -127,47 +130,35 @@ export function scanStream(addr: ClamdAddress, chunks: AsyncIterable<Buffer>): P
  * chunk's header, so one header of that length, without its bytes, gets the answer at once. Any other
  * outcome (no clamd, no answer within a few seconds, another answer) is false.
  */
-function overLimit(addr: ClamdAddress, bytes: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(addr);
-    let got = Buffer.alloc(0);
-    const end = (over: boolean): void => {
-      sock.destroy();
-      resolve(over);
-    };
-    sock.setTimeout(Math.min(addr.timeoutMs ?? 5_000, 5_000), () => end(false));
-    sock.on('error', () => end(false));
-    sock.on('data', (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      const nul = got.indexOf(0);
-      if (nul >= 0) end(got.subarray(0, nul).toString('latin1') === 'INSTREAM size limit exceeded. ERROR');
-      else if (got.length > MAX_REPLY) end(false);
-    });
-    sock.on('close', () => end(false));
-    sock.once('connect', () => {
-      const header = Buffer.alloc(4);
-      header.writeUInt32BE(Math.min(bytes, 0xffffffff));
-      sock.write(Buffer.concat([Buffer.from('zINSTREAM\0', 'latin1'), header]));
-    });
-  });
+async function overLimit(addr: ClamdAddress, bytes: number): Promise<boolean> {
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(Math.min(bytes, 0xffffffff));
+  return (await ask(addr, Buffer.concat([INSTREAM, header]), Math.min(addr.timeoutMs ?? 5_000, 5_000))) === SIZE_LIMIT_REPLY;
 }
 
 /** `zPING` → `PONG`: whether clamd answers at all. */
-export function ping(addr: ClamdAddress): Promise<boolean> {
+export async function ping(addr: ClamdAddress): Promise<boolean> {
+  return (await ask(addr, Buffer.from('zPING\0', 'latin1'), addr.timeoutMs ?? 5_000))?.startsWith('PONG') ?? false;
+}
+
+/** Sends `message` on a new connection; clamd's answer up to its NUL, or null (no clamd, silence, a close, an overlong answer). */
+function ask(addr: ClamdAddress, message: Buffer, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {
     const sock = connect(addr);
-    let got = '';
-    const end = (ok: boolean): void => {
+    let got = Buffer.alloc(0);
+    const end = (reply: string | null): void => {
       sock.destroy();
-      resolve(ok);
+      resolve(reply);
     };
-    sock.setTimeout(addr.timeoutMs ?? 5_000, () => end(false));
-    sock.on('error', () => end(false));
+    sock.setTimeout(timeoutMs, () => end(null));
+    sock.on('error', () => end(null));
     sock.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      if (got.includes('\0')) end(got.startsWith('PONG'));
+      got = Buffer.concat([got, d]);
+      const nul = got.indexOf(0);
+      if (nul >= 0) end(got.subarray(0, nul).toString('latin1'));
+      else if (got.length > MAX_REPLY) end(null);
     });
-    sock.on('close', () => end(false));
-    sock.once('connect', () => sock.write('zPING\0'));
+    sock.on('close', () => end(null));
+    sock.once('connect', () => sock.write(message));
   });
 }

@@ -138,9 +138,9 @@ async function backup(repo: Repository, opts: BackupOptions, stored: FileListCol
   // A backup of a few changed paths has nothing worth an ETA: no second walk of everything. Nor
   // has one whose previous snapshot says how large the folders were: that is the estimate (a
   // second walk of a million files cost a no-op backup about a fifth of its time).
-  const before = previous ? { files: previous.summary.files, bytes: previous.summary.bytes } : null;
+  const estimate = previous?.summary;
   const totals = dirty ? { files: 0, bytes: 0, done: false }
-    : before?.files !== undefined && before.bytes !== undefined ? { files: before.files, bytes: before.bytes, done: true }
+    : estimate?.files !== undefined && estimate.bytes !== undefined ? { files: estimate.files, bytes: estimate.bytes, done: true }
       : scanTotals(sources, skip, scan.signal);
   const timer = setInterval(() => {
     const c = archiver.counters;

@@ -1,5 +1,6 @@
 import { lstatSync, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 
 export interface Totals {
@@ -23,7 +24,7 @@ export function scanTotals(sources: readonly string[], skip: (path: string, isDi
     // to the backup every 500 entries so that a 30,000-file folder does not hold the thread.
     if (++sinceYield >= 500) {
       sinceYield = 0;
-      await new Promise((r) => setImmediate(r));
+      await yieldToLoop();
     }
     let st: Stats | null;
     try {
