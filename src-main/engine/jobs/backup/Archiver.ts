@@ -14,6 +14,7 @@ import { FileReadError, type ChunkWorkerPool } from './ChunkWorkerPool.js';
 import { baseMeta, fileState, sameAfterRead, unchanged } from './fileMeta.js';
 import type { DirtySet } from './DirtySet.js';
 import type { SourceNode } from './sources.js';
+import { READ_WHOLE_MAX } from './workerProtocol.js';
 
 export interface FileProblem {
   readonly path: string;
@@ -86,6 +87,8 @@ export class Archiver {
   /** What each tree built or carried over in this backup holds (the snapshot summary; tree_stats). */
   readonly treeStats = new Map<string, TreeStats>();
   private readonly fileLimit: Limit;
+  /** Of the files in flight, those the workers stream (over READ_WHOLE_MAX): fewer, larger buffers. */
+  private readonly largeFileLimit: Limit;
   /** Newest first: queued subfolders are then taken depth first, and what waits stays small. */
   private readonly dirLimit = new Limit(FOLDERS_LISTING, 'lifo');
   private readonly statesWaiting: { mark: number; state: FileState }[] = [];
@@ -96,9 +99,10 @@ export class Archiver {
     private readonly data: BlobSink,
     private readonly trees: BlobSink,
     private readonly mode: ArchiveMode,
-    concurrency: number,
+    concurrency: { files: number; largeFiles: number },
   ) {
-    this.fileLimit = new Limit(concurrency);
+    this.fileLimit = new Limit(concurrency.files);
+    this.largeFileLimit = new Limit(concurrency.largeFiles);
   }
 
   /** Archives the virtual root of FORMAT.md §9 and returns the root tree id. */
@@ -304,7 +308,8 @@ export class Archiver {
         return keep && this.kept(keep, name);
       }
       try {
-        result = await this.pool.backupFile(path);
+        const size = Number(start.size);
+        result = size > READ_WHOLE_MAX ? await this.largeFileLimit.run(() => this.pool.backupFile(path, size)) : await this.pool.backupFile(path, size);
       } catch (e) {
         if (!(e instanceof FileReadError)) throw e;
         this.problem(path, e, e.errno, keep !== null);
@@ -382,18 +387,17 @@ export class Archiver {
   /** A file state may reach the catalog only once every blob it names is saved. */
   private rememberState(state: FileState): void {
     this.statesWaiting.push({ mark: this.data.mark(), state });
-    if (this.statesWaiting.length >= 512) this.commitDurableStates();
+    // Marks only grow, so the durable states are a prefix: a look at the first one says whether a
+    // batch is ready. (Scanning the whole list at every file was quadratic: thousands of small
+    // files wait for each pack.)
+    if (this.statesWaiting.length >= 512 && this.data.isDurable(this.statesWaiting[0]!.mark)) this.commitDurableStates();
   }
 
   commitDurableStates(all = false): void {
-    const ready: FileState[] = [];
-    let keep = 0;
-    for (const w of this.statesWaiting) {
-      if (all || this.data.isDurable(w.mark)) ready.push(w.state);
-      else this.statesWaiting[keep++] = w;
-    }
-    this.statesWaiting.length = keep;
-    if (ready.length > 0) this.repo.catalog.putFileStates(ready);
+    let n = 0;
+    if (all) n = this.statesWaiting.length;
+    else while (n < this.statesWaiting.length && this.data.isDurable(this.statesWaiting[n]!.mark)) n++;
+    if (n > 0) this.repo.catalog.putFileStates(this.statesWaiting.splice(0, n).map((w) => w.state));
   }
 
   private problem(path: string, e: unknown, errno = errnoCode(e), keptPrevious = false): void {

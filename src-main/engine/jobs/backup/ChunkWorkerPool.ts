@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { HavreError } from '../../errors/index.js';
 import type { Repository } from '../../repo/index.js';
+import { MessageBatch } from '../shared/MessageBatch.js';
 import { workerFile } from '../shared/workerUrl.js';
 import type { BlobSink } from './BlobSink.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workerProtocol.js';
@@ -27,6 +28,7 @@ interface Task {
 /** Runs files through chunk workers, one per core, answering their dedup claims. */
 export class ChunkWorkerPool {
   private readonly workers: Worker[] = [];
+  private readonly outboxes: MessageBatch<ToWorker>[] = [];
   private readonly load: number[] = [];
   private readonly tasks = new Map<number, Task>();
   private nextTask = 0;
@@ -37,24 +39,28 @@ export class ChunkWorkerPool {
     const file = workerFile(new URL('./chunkWorker.js', import.meta.url));
     for (let i = 0; i < size; i++) {
       const w = new Worker(file, { workerData: init });
-      w.on('message', (m: FromWorker) => this.onMessage(i, m));
+      w.on('message', (msgs: FromWorker[]) => {
+        for (const m of msgs) this.onMessage(i, m);
+      });
       w.on('error', (e) => this.fail(new HavreError('INTERNAL', { reason: `backup worker failed: ${e.message}` }, { cause: e })));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new HavreError('INTERNAL', { reason: `backup worker exited with code ${code}` }));
       });
       this.workers.push(w);
+      this.outboxes.push(new MessageBatch<ToWorker>((msgs) => w.postMessage(msgs)));
       this.load.push(0);
     }
   }
 
-  backupFile(path: string): Promise<FileResult> {
+  /** `size`: the file's size from the caller's lstat (it picks how the worker reads it). */
+  backupFile(path: string, size: number): Promise<FileResult> {
     if (this.fatal) return Promise.reject(this.fatal);
     const worker = this.load.indexOf(Math.min(...this.load));
     const taskId = this.nextTask++;
     this.load[worker]!++;
     return new Promise<FileResult>((resolve, reject) => {
       this.tasks.set(taskId, { resolve, reject, worker });
-      this.post(worker, { t: 'file', taskId, path });
+      this.post(worker, { t: 'file', taskId, path, size });
     });
   }
 
@@ -63,7 +69,7 @@ export class ChunkWorkerPool {
   }
 
   private post(worker: number, msg: ToWorker): void {
-    this.workers[worker]!.postMessage(msg);
+    this.outboxes[worker]!.push(msg);
   }
 
   private onMessage(worker: number, m: FromWorker): void {

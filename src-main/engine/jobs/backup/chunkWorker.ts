@@ -1,12 +1,14 @@
 // A backup worker thread: read → chunk → id → (ask main: new?) → compress → seal → send.
 // The main thread owns dedup and packs; this thread owns all the CPU-heavy work.
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Chunker, chunkFile } from '../../chunk/index.js';
+import { Chunker, chunkBuffer, chunkFile } from '../../chunk/index.js';
 import { encodeBlob } from '../../compress/index.js';
 import { blobId, seal } from '../../crypto/index.js';
 import { errnoCode } from '../../errors/index.js';
-import type { FromWorker, ToWorker, WorkerInit } from './workerProtocol.js';
+import { MessageBatch } from '../shared/MessageBatch.js';
+import { readWhole } from './readWhole.js';
+import { READ_WHOLE_MAX, type FromWorker, type ToWorker, type WorkerInit } from './workerProtocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -27,8 +29,10 @@ const READ_SIZE = 4 * 1024 * 1024;
  */
 const SEND_WITHOUT_CLAIM = 64 * 1024;
 
+const outbox = new MessageBatch<FromWorker>((msgs, transfer) => port.postMessage(msgs, transfer));
+
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(msg, transfer);
+  outbox.push(msg, transfer);
 }
 
 /** A buffer we may transfer without detaching memory shared with other Buffers (Node's pool). */
@@ -49,14 +53,25 @@ function claim(id: Buffer): Promise<boolean> {
   });
 }
 
-async function backupFile(taskId: number, path: string): Promise<void> {
+/** The file's chunks: from memory for a small file, else streamed from an open handle. */
+async function* chunksOf(path: string, size: number, opened: (fh: FileHandle) => void): AsyncGenerator<Buffer> {
+  const whole = size <= READ_WHOLE_MAX ? readWhole(path, size) : null;
+  if (whole) {
+    yield* chunkBuffer(whole, chunker);
+    return;
+  }
+  const fh = await openFile(path, 'r');
+  opened(fh);
+  yield* chunkFile(fh, chunker, { readSize: READ_SIZE });
+}
+
+async function backupFile(taskId: number, path: string, size: number): Promise<void> {
   const ids: string[] = [];
   let bytes = 0;
   const pending: Promise<void>[] = [];
-  let fh;
+  let fh: FileHandle | undefined;
   try {
-    fh = await openFile(path, 'r');
-    for await (const chunk of chunkFile(fh, chunker, { readSize: READ_SIZE })) {
+    for await (const chunk of chunksOf(path, size, (h) => (fh = h))) {
       bytes += chunk.length;
       const id = blobId(idKey, chunk);
       ids.push(id.toString('hex'));
@@ -82,10 +97,14 @@ async function backupFile(taskId: number, path: string): Promise<void> {
   }
 }
 
-port.on('message', (msg: ToWorker) => {
+port.on('message', (msgs: ToWorker[]) => {
+  for (const msg of msgs) receive(msg);
+});
+
+function receive(msg: ToWorker): void {
   switch (msg.t) {
     case 'file':
-      void backupFile(msg.taskId, msg.path);
+      void backupFile(msg.taskId, msg.path, msg.size);
       break;
     case 'claimed': {
       const resolve = waiting.get(msg.seq);
@@ -97,4 +116,4 @@ port.on('message', (msg: ToWorker) => {
       port.close();
       break;
   }
-});
+}
