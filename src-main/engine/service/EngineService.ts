@@ -162,8 +162,10 @@ export class EngineService implements EngineApi {
     const s = result.summary;
     const numbers = { files: s.files, bytes: s.bytes, durationMs: s.durationMs, ...(s.skipped ? { skipped: s.skipped } : {}) };
     let event;
-    if (result.kind === 'backup' && result.ok && wroteSnapshot && s.snapshotId) event = snapshotActivity(s.snapshotId, numbers, subject);
-    else if (result.kind === 'backup') {
+    if (result.kind === 'backup' && result.ok && wroteSnapshot && s.snapshotId) {
+      event = snapshotActivity(s.snapshotId, numbers, subject);
+      void this.browser.refreshHistory();
+    } else if (result.kind === 'backup') {
       event = this.activity.add({ kind: 'backup', action: result.ok ? 'backup.nothing-new' : 'backup.failed', outcome: result.ok ? 'info' : 'failed', ...numbers,
         ...(result.error ? { error: result.error } : {}) });
     } else {

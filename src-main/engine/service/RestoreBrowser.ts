@@ -29,6 +29,8 @@ export class RestoreBrowser {
   private local: { browse: BrowseSession; config: string } | null = null;
   private opening: Promise<BrowseSession> | null = null;
   private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly refreshing = new Set<Promise<void>>();
+  private closing = false;
 
   constructor(private readonly opts: RestoreBrowserOptions) {
     this.sessions = new Sessions(opts.idleMs);
@@ -86,6 +88,21 @@ export class RestoreBrowser {
     await local?.browse.close();
   }
 
+  /**
+   * After a backup wrote a snapshot: brings this machine's history index up to date now, in the
+   * background, so the user's first "versions" or search does not build it (18 s for a million
+   * paths). Through this machine's reader, whose History is the only one over this catalog in the
+   * engine: a second instance would go stale beside it (bench/ANALYSIS.md). The reader then stays
+   * open as after any request, until idle. A failure is left to the next query, which reports it.
+   */
+  refreshHistory(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    const run = this.with(undefined, (b) => b.history.update()).then(() => undefined, () => undefined);
+    this.refreshing.add(run);
+    void run.then(() => this.refreshing.delete(run));
+    return run;
+  }
+
   /** Runs fn with a browser; a store that went away closes this machine's reader so the next request opens it again. */
   async with<T>(source: BackupSource | undefined, fn: (b: BrowseSession) => Promise<T>): Promise<T> {
     const b = await this.browser(source);
@@ -112,7 +129,9 @@ export class RestoreBrowser {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.sweeper);
+    await Promise.all(this.refreshing);
     await this.closeLocal();
     await this.sessions.closeAll();
   }

@@ -234,4 +234,26 @@ describe('restore browser of the desktop engine (real backups)', () => {
     expect((await engine.fileVersions({ path: join(src, 'a.txt') })).versions).toHaveLength(2);
     expect((await engine.browseSnapshots({}))).toHaveLength(3);
   });
+
+  it('brings the history index up to date after a backup it ran, before anyone asks (the first query finds it built)', async () => {
+    writeFileSync(join(src, 'after-engine-backup.txt'), 'new');
+    const { jobId } = await engine.startBackup();
+    const r = await resultOf(jobId);
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    const id = r.summary.snapshotId!;
+    // Read from the catalog file itself: nothing asks the engine, so only the refresh can add the snapshot.
+    const file = Repository.catalogFile(f.home, (await readConfig(await FsStore.open(f.repo))).config.repoId);
+    const indexed = (): string[] => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare('SELECT id FROM history_snapshots').all() as { id: string }[]).map((row) => row.id);
+      } finally {
+        db.close();
+      }
+    };
+    const deadline = Date.now() + 30_000;
+    while (!indexed().includes(id) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(indexed()).toContain(id);
+    expect((await engine.fileVersions({ path: join(src, 'after-engine-backup.txt') })).versions).toHaveLength(1);
+  });
 });
