@@ -208,6 +208,14 @@ export class Catalog {
   // ---- change detection -------------------------------------------------------------------
 
   getFileState(path: string): FileState | undefined {
+    return this.lookupFileState(path)?.state;
+  }
+
+  /**
+   * A file's state, and whether its content is known to be indexed: true when it is one blob (most
+   * files) that the blob index holds, found by the same query; false says nothing (ask hasBlob).
+   */
+  lookupFileState(path: string): { state: FileState; oneBlobIndexed: boolean } | undefined {
     let r: FileStateRow | undefined;
     try {
       r = this.st.getFileState.get(path);
@@ -216,8 +224,11 @@ export class Catalog {
     }
     if (r === undefined) return undefined;
     return {
-      path, size: Number(r.size), mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns,
-      inode: u64FromSql(r.inode), dev: u64FromSql(r.dev), mode: Number(r.mode), content: unpackIds(r.content),
+      state: {
+        path, size: Number(r.size), mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns,
+        inode: u64FromSql(r.inode), dev: u64FromSql(r.dev), mode: Number(r.mode), content: unpackIds(r.content),
+      },
+      oneBlobIndexed: r.single_known === 1n,
     };
   }
 

@@ -1,5 +1,6 @@
 // Every statement the catalog runs, prepared once per connection: preparing is the costly part of
 // a small query, and the hot paths (hasBlob, getFileState) run millions of times per backup.
+import { ID_BYTES } from './encoding.js';
 import type { Database, Statement } from 'better-sqlite3';
 import type { BlobType } from './types.js';
 
@@ -25,6 +26,7 @@ export interface FileStateRow {
   dev: bigint;
   mode: bigint;
   content: Buffer;
+  single_known: bigint;
 }
 
 export interface PackTableRow {
@@ -88,7 +90,10 @@ export function prepareStatements(db: Database) {
 
     getFileState: db
       .prepare<[string], FileStateRow>(
-        'SELECT size, mtime_ns, ctime_ns, inode, dev, mode, content FROM file_states WHERE path = ?',
+        // single_known: a file of one blob (most files) learns in the same query whether that blob is still indexed.
+        `SELECT size, mtime_ns, ctime_ns, inode, dev, mode, content,
+           (length(fs.content) = ${ID_BYTES} AND EXISTS (SELECT 1 FROM blobs WHERE blobs.id = fs.content)) AS single_known
+         FROM file_states fs WHERE path = ?`,
       )
       .safeIntegers(),
     putFileState: db.prepare<[string, number, bigint, bigint, bigint, bigint, number, Buffer]>(

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Catalog, type FileState } from '../../../src-main/engine/catalog/index.js';
 import { isHavreError } from '../../../src-main/engine/errors/index.js';
-import { id, tempDir } from './helpers.js';
+import { entry, hex, id, tempDir } from './helpers.js';
 
 function state(path: string, over: Partial<FileState> = {}): FileState {
   return {
@@ -48,6 +48,21 @@ describe('Catalog file states', () => {
   it('keeps an empty content list for an empty file', () => {
     cat.putFileStates([state('/e', { size: 0, content: [] })]);
     expect(cat.getFileState('/e')).toEqual(state('/e', { size: 0, content: [] }));
+  });
+
+  it('says in the same lookup whether a one-blob content is indexed, and only then', () => {
+    cat.addPack(hex('p1'), 100, [entry('x', 0), entry('y', 10)]);
+    cat.putFileStates([
+      state('/one-indexed', { content: [id('x')] }),
+      state('/one-missing', { content: [id('gone')] }),
+      state('/two-indexed', { content: [id('x'), id('y')] }), // more than one blob: the caller asks hasBlob
+      state('/empty', { size: 0, content: [] }),
+    ]);
+    expect(cat.lookupFileState('/one-indexed')).toEqual({ state: state('/one-indexed', { content: [id('x')] }), oneBlobIndexed: true });
+    expect(cat.lookupFileState('/one-missing')?.oneBlobIndexed).toBe(false);
+    expect(cat.lookupFileState('/two-indexed')?.oneBlobIndexed).toBe(false);
+    expect(cat.lookupFileState('/empty')?.oneBlobIndexed).toBe(false);
+    expect(cat.lookupFileState('/nowhere')).toBeUndefined();
   });
 
   it('upserts', () => {

@@ -287,8 +287,9 @@ export class Archiver {
   private async archiveFile(path: string, name: string, st: BigIntStats, before?: TreeNode): Promise<FileNode | null> {
     this.checkCancelled();
     this.counters.currentPath = path;
-    const prev = this.repo.catalog.getFileState(path);
-    if (prev && unchanged(prev, st) && prev.content.every((id) => this.repo.catalog.hasBlob(id))) {
+    const found = this.repo.catalog.lookupFileState(path);
+    const prev = found?.state;
+    if (prev && unchanged(prev, st) && (found.oneBlobIndexed || prev.content.every((id) => this.repo.catalog.hasBlob(id)))) {
       this.count(Number(st.size));
       this.counters.unchangedFiles++;
       return { name, type: 'file', ...baseMeta(st), size: prev.size, content: prev.content.map((b) => b.toString('hex')) };
