@@ -1,45 +1,31 @@
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
-import { backupCommand } from './commands/backup.js';
-import { daemonCommand } from './commands/daemon.js';
-import { pauseCommand, resumeCommand } from './commands/pause.js';
-import { policyCommand } from './commands/policy.js';
-import { settingsCommand } from './commands/settings.js';
-import { enrollCommand } from './commands/enroll.js';
-import { forgetCommand, pruneCommand } from './commands/forget.js';
-import { initCommand } from './commands/init.js';
-import { lsCommand } from './commands/ls.js';
-import { machinesCommand } from './commands/machines.js';
-import { repairCommand } from './commands/repair.js';
-import { restoreCommand } from './commands/restore.js';
-import { snapshotsCommand } from './commands/snapshots.js';
-import { statusCommand } from './commands/status.js';
-import { targetCommand } from './commands/target.js';
-import { verifyCommand } from './commands/verify.js';
-import { logCommand } from './commands/log.js';
-import { passwordCommand } from './commands/password.js';
 import { HELP } from './help.js';
 
+/**
+ * Each command's module is loaded when that command runs: loading them all (the S3 SDK, got, x509,
+ * the watcher) took about 0.3 s of every run, a quarter of a no-op backup of 9,000 files.
+ */
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  init: initCommand,
-  enroll: enrollCommand,
-  password: passwordCommand,
-  machines: machinesCommand,
-  backup: backupCommand,
-  snapshots: snapshotsCommand,
-  ls: lsCommand,
-  restore: restoreCommand,
-  verify: verifyCommand,
-  log: logCommand,
-  forget: forgetCommand,
-  prune: pruneCommand,
-  repair: repairCommand,
-  status: statusCommand,
-  target: targetCommand,
-  daemon: daemonCommand,
-  pause: pauseCommand,
-  resume: resumeCommand,
-  settings: settingsCommand,
-  policy: policyCommand,
+  init: async (argv) => (await import('./commands/init.js')).initCommand(argv),
+  enroll: async (argv) => (await import('./commands/enroll.js')).enrollCommand(argv),
+  password: async (argv) => (await import('./commands/password.js')).passwordCommand(argv),
+  machines: async (argv) => (await import('./commands/machines.js')).machinesCommand(argv),
+  backup: async (argv) => (await import('./commands/backup.js')).backupCommand(argv),
+  snapshots: async (argv) => (await import('./commands/snapshots.js')).snapshotsCommand(argv),
+  ls: async (argv) => (await import('./commands/ls.js')).lsCommand(argv),
+  restore: async (argv) => (await import('./commands/restore.js')).restoreCommand(argv),
+  verify: async (argv) => (await import('./commands/verify.js')).verifyCommand(argv),
+  log: async (argv) => (await import('./commands/log.js')).logCommand(argv),
+  forget: async (argv) => (await import('./commands/forget.js')).forgetCommand(argv),
+  prune: async (argv) => (await import('./commands/forget.js')).pruneCommand(argv),
+  repair: async (argv) => (await import('./commands/repair.js')).repairCommand(argv),
+  status: async (argv) => (await import('./commands/status.js')).statusCommand(argv),
+  target: async (argv) => (await import('./commands/target.js')).targetCommand(argv),
+  daemon: async (argv) => (await import('./commands/daemon.js')).daemonCommand(argv),
+  pause: async (argv) => (await import('./commands/pause.js')).pauseCommand(argv),
+  resume: async (argv) => (await import('./commands/pause.js')).resumeCommand(argv),
+  settings: async (argv) => (await import('./commands/settings.js')).settingsCommand(argv),
+  policy: async (argv) => (await import('./commands/policy.js')).policyCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

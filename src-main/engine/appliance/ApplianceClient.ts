@@ -9,7 +9,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Agent } from 'node:https';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import got from 'got';
 import { HavreError } from '../errors/index.js';
 import { assertObjectName, type ByteRange, type ObjectInfo, type ObjectKind } from '../store/index.js';
 import { isRetryableTransport, isTlsVerifyError, mapTransportError, mapWireError } from './errors.js';
@@ -41,6 +40,7 @@ import {
 import * as parse from './responses.js';
 import { backoffDelay, defaultSleep, DEFAULT_RETRY, retryAfterMs, RETRYABLE_STATUS, type RetryPolicy } from '../net/retry.js';
 import type { Throttle } from '../net/Throttle.js';
+import { loadGot } from '../net/loadGot.js';
 
 export interface ApplianceClientOptions {
   /** `https://host[:port]`, as configured; a path prefix is kept. */
@@ -351,7 +351,8 @@ export class ApplianceClient {
     return h;
   }
 
-  private once(method: string, path: string, opts: SendOptions): Promise<Answer> {
+  private async once(method: string, path: string, opts: SendOptions): Promise<Answer> {
+    const got = await loadGot();
     const headers = this.headers(opts);
     let body: Buffer | Readable | undefined;
     if (opts.json !== undefined) {

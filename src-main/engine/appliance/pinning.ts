@@ -4,12 +4,12 @@
 // trusts that one CA and nothing else. Nothing is sent on the unverified connection but the GET.
 import { X509Certificate } from 'node:crypto';
 import { Agent } from 'node:https';
-import got from 'got';
 import { HavreError } from '../errors/index.js';
 import { normaliseApplianceUrl } from './ApplianceClient.js';
 import { isRetryableTransport, mapTransportError } from './errors.js';
 import { API, certFingerprint } from './protocol.js';
 import { backoffDelay, defaultSleep, DEFAULT_RETRY, type RetryPolicy } from '../net/retry.js';
+import { loadGot } from '../net/loadGot.js';
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 const MAX_CA_BYTES = 64 * 1024;
@@ -65,7 +65,7 @@ export async function fetchPinnedCa(url: string, fingerprint: string, opts: { re
     // Its own agent, no keep-alive: an unverified connection is never pooled or reused.
     const agent = new Agent({ keepAlive: false, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
     try {
-      const res = await got(`${base}${API}/ca`, {
+      const res = await (await loadGot())(`${base}${API}/ca`, {
         // Deliberately unverified: what is checked is the fingerprint of what comes back.
         https: { rejectUnauthorized: false, minVersion: 'TLSv1.2' },
         agent: { https: agent },

@@ -1,15 +1,29 @@
 // This machine's TLS identity on the appliance (PROTOCOL.md §4 step 2): an ECDSA P-256 key pair
 // made here, and a PKCS#10 request signed by it. The private key never leaves the workstation: it
 // goes to the OS keychain as PKCS#8 DER, and the appliance signs a certificate for the public half.
-import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs it loaded first
 import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createRequire } from 'node:module';
+import type * as X509 from '@peculiar/x509';
 import { HavreError } from '../errors/index.js';
 
 // The library is typed against the DOM's Crypto; Node's webcrypto is the same API.
-type LibCrypto = Parameters<typeof x509.cryptoProvider.set>[0];
-type LibKeys = Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['keys'];
-x509.cryptoProvider.set(webcrypto as unknown as LibCrypto);
+type LibCrypto = Parameters<typeof X509.cryptoProvider.set>[0];
+type LibKeys = Parameters<typeof X509.Pkcs10CertificateRequestGenerator.create>[0]['keys'];
+
+let lib: typeof X509 | null = null;
+/**
+ * @peculiar/x509, loaded at first use (its CommonJS build, synchronously): it is about 0.1 s of
+ * start-up that a run without certificates to read never needs.
+ */
+function x509(): typeof X509 {
+  if (lib) return lib;
+  const require = createRequire(import.meta.url);
+  require('reflect-metadata'); // @peculiar/x509 (through tsyringe) needs it loaded first
+  const loaded = require('@peculiar/x509') as typeof X509;
+  loaded.cryptoProvider.set(webcrypto as unknown as LibCrypto);
+  lib = loaded;
+  return loaded;
+}
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -26,7 +40,7 @@ export interface TlsIdentity {
  */
 export async function createTlsIdentity(): Promise<TlsIdentity> {
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const request = await x509.Pkcs10CertificateRequestGenerator.create({
+  const request = await x509().Pkcs10CertificateRequestGenerator.create({
     name: 'CN=havre-machine',
     keys: keys as unknown as LibKeys,
     signingAlgorithm: ALGORITHM,
@@ -38,7 +52,7 @@ export async function createTlsIdentity(): Promise<TlsIdentity> {
 /** The DER of the first certificate in a PEM text (for fingerprints). */
 export function certificateDer(pemText: string): Buffer {
   try {
-    return Buffer.from(new x509.X509Certificate(pemText).rawData);
+    return Buffer.from(new (x509().X509Certificate)(pemText).rawData);
   } catch {
     throw new HavreError('APPLIANCE_ERROR', { status: 'invalid answer', code: 'no code', reason: 'not a PEM certificate' });
   }
@@ -47,7 +61,7 @@ export function certificateDer(pemText: string): Buffer {
 /** Whether `certPem` is a certificate for the public half of `privateKeyDer` (PKCS#8). */
 export function certificateMatchesKey(certPem: string, privateKeyDer: Buffer): boolean {
   try {
-    const cert = new x509.X509Certificate(certPem);
+    const cert = new (x509().X509Certificate)(certPem);
     const certSpki = Buffer.from(cert.publicKey.rawData);
     const ownSpki = createPublicKey(createPrivateKey({ key: privateKeyDer, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
     return certSpki.equals(ownSpki);

@@ -7,7 +7,7 @@ import { DEFAULT_RETRY } from '../net/index.js';
 import { isApplianceRef, isS3Ref, primaryName, type CopyRef, type HomeConfig, type RepoRef, type S3TargetRef } from '../home/homeConfig.js';
 import type { Keychain } from '../keychain/index.js';
 import { FsStore, type Store } from '../store/index.js';
-import { S3Store } from '../store/s3/index.js';
+import type { S3Store } from '../store/s3/index.js';
 import { loadS3Credentials } from './s3Credentials.js';
 import type { Target } from './Target.js';
 import { TargetSet } from './TargetSet.js';
@@ -55,6 +55,8 @@ export async function openS3Target(ref: S3TargetRef, keychain: Keychain | null, 
     }
   }
   const t = opts.tuning;
+  // Loaded here, not at the top: the S3 SDK is about 0.1 s of start-up that a run without a cloud target never needs.
+  const { S3Store } = await import('../store/s3/index.js');
   return new S3Store({
     endpoint: ref.endpoint, region: ref.region, bucket: ref.bucket, prefix: ref.prefix, addressing: ref.addressing,
     ...(caPem !== undefined ? { caPem } : {}), credentials, lock: ref.lock, targetName: ref.name,

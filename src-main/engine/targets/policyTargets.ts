@@ -13,7 +13,7 @@ import type { Keychain } from '../keychain/index.js';
 import { ipcError, type PolicyTarget } from '../policy/index.js';
 import { readConfig } from '../repo/index.js';
 import type { ObjectLockPolicy } from '../store/index.js';
-import { normalisePrefix } from '../store/s3/index.js';
+import { normalisePrefix } from '../store/s3/objectKeys.js'; // not the barrel: it would load the S3 SDK
 import { refuseIfUnfit } from './bucketFitness.js';
 import { openS3Target } from './openTargets.js';
 
