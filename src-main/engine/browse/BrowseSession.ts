@@ -144,6 +144,7 @@ export class BrowseSession {
 
   /** Closes the repository (keys wiped) and drops everything held in memory. */
   async close(): Promise<void> {
+    this.history.stop();
     this.names = null;
     this.folders.clear();
     this.cachedEntries = 0;

@@ -131,6 +131,10 @@ export class RestoreBrowser {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
+    // A refresh under way stops at its next yield (History.stop) rather than being waited for;
+    // one still opening the reader is let open it, so that the reader is closed below, not leaked.
+    await this.opening?.catch(() => undefined);
+    this.local?.browse.history.stop();
     await Promise.all(this.refreshing);
     await this.closeLocal();
     await this.sessions.closeAll();

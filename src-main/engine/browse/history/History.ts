@@ -18,6 +18,7 @@ export class History {
   /** Bumped whenever the index was rebuilt from nothing: path ids were given anew. */
   generation = 0;
   private readonly childMaps = new Map<number, Map<string, number>>();
+  private readonly stopped = new AbortController();
 
   constructor(private readonly repo: Repository) {
     this.rows = repo.catalog.history;
@@ -38,16 +39,25 @@ export class History {
   private async run(): Promise<number> {
     let r: { added: number; rebuilt: boolean };
     try {
-      r = await new HistoryIndexer(this.repo, this.rows, this.names).update();
+      r = await new HistoryIndexer(this.repo, this.rows, this.names, this.stopped.signal).update();
     } catch (e) {
       if (!(e instanceof HistoryIndexDamaged)) throw e;
       this.reset();
-      r = await new HistoryIndexer(this.repo, this.rows, this.names).update();
+      r = await new HistoryIndexer(this.repo, this.rows, this.names, this.stopped.signal).update();
     }
     if (r.rebuilt) this.generation++;
     // New paths may have joined folders whose child maps are kept.
     if (r.added > 0 || r.rebuilt) this.childMaps.clear();
     return r.added;
+  }
+
+  /**
+   * Ends an update under way at its next yield (within a few thousand nodes) and refuses later
+   * ones: the reader is closing, and quitting must not wait for an index build (17 s on a million
+   * files). The next update takes up what the cut run left (HistoryIndexer writes a snapshot's row last).
+   */
+  stop(): void {
+    this.stopped.abort();
   }
 
   /** Forgets the whole index (it cannot be read): the next update rebuilds it from the snapshots. */

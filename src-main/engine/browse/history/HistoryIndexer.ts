@@ -44,7 +44,8 @@ export class HistoryIndexer {
   private nextPid: number;
   private handled = 0;
 
-  constructor(private readonly repo: Repository, private readonly rows: HistoryRows, private readonly names: NamePages) {
+  /** `stop`: aborted, the run ends at its next yield (or at once) with an AbortError, having written nothing of the snapshot it was on. */
+  constructor(private readonly repo: Repository, private readonly rows: HistoryRows, private readonly names: NamePages, private readonly stop?: AbortSignal) {
     this.nextPid = rows.maxPid() + 1;
   }
 
@@ -53,6 +54,7 @@ export class HistoryIndexer {
    * indexed one (a clock set back, a catalog rebuilt) rebuilds the index.
    */
   async update(): Promise<{ added: number; rebuilt: boolean }> {
+    this.stop?.throwIfAborted();
     let indexed = this.rows.snapshots();
     const known = new Set(indexed.map((r) => r.id));
     let fresh = this.repo.listSnapshots().filter((s) => !known.has(s.id));
@@ -123,7 +125,10 @@ export class HistoryIndexer {
     const byName = this.childMap(parent);
     const seen = new Set<number>();
     for (const node of tree.nodes) {
-      if (++this.handled % YIELD_EVERY === 0) await yieldToLoop();
+      if (++this.handled % YIELD_EVERY === 0) {
+        await yieldToLoop();
+        this.stop?.throwIfAborted();
+      }
       let pid = byName.get(node.name);
       if (pid === undefined) {
         pid = this.newPath(parent, node.name);
