@@ -59,6 +59,8 @@ const ALERT_CHECK_MS = 60 * 60 * 1000;
 export class EngineService implements EngineApi {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private running: { jobId: string; kind: JobKind; done: Promise<void> } | null = null;
+  /** Status events of the protector, sent one after another in the order of its changes. */
+  private protectionEvents: Promise<void> = Promise.resolve();
   private nextJob = 1;
   /**
    * The targets, kept open for the process's life with the configuration they were opened for: an
@@ -125,10 +127,14 @@ export class EngineService implements EngineApi {
         interrupt: () => this.closeTargets(),
         targetNames: () => targetNames(cfg),
       },
-      onStatus: () => void this.status().then((s) => {
-        this.noteWarnings(s.protection?.warnings ?? []);
-        this.emit({ type: 'status:changed', payload: s });
-      }),
+      // The protection part as the protector saw it at the change (a scan of an unchanged tree can
+      // be over before the rest of the status is read), and the events in the order of the changes.
+      onStatus: (now) => {
+        this.protectionEvents = this.protectionEvents.then(() => this.statusAt(now)).then((s) => {
+          this.noteWarnings(s.protection?.warnings ?? []);
+          this.emit({ type: 'status:changed', payload: s });
+        }, () => undefined);
+      },
       onProgress: (jobId, pr) => this.emit({ type: 'job:progress', payload: toIpcProgress(jobId, 'backup', pr) }),
       onRun: (r) => this.protectionRan(r),
       onPolicy: (policy) => void this.applyPolicyTargets(policy.targets),
@@ -186,7 +192,12 @@ export class EngineService implements EngineApi {
     this.warningCodes = now;
   }
 
-  async status(): Promise<EngineStatus> {
+  status(): Promise<EngineStatus> {
+    return this.statusAt();
+  }
+
+  /** The status, with `protectionNow` (what the protector said at a change) instead of its state now. */
+  private async statusAt(protectionNow?: ProtectionStatus): Promise<EngineStatus> {
     const cfg = await readHomeConfig(this.home);
     if (!cfg.repo) return { state: 'idle', repo: null, lastBackup: null };
     const job = this.running ? (this.running.kind === 'backup' ? 'backing-up' : 'restoring') : null;
@@ -194,7 +205,7 @@ export class EngineService implements EngineApi {
     if (p) {
       // From the protector's own catalog connection: a status never unlocks the repository.
       const extra = [...(existsSync(restorePasswordReminderFile(this.home)) ? [toIpcError(new HavreError('RESTORE_PASSWORD_UNSET'))] : []), ...this.policyTargetProblems];
-      const own = p.status();
+      const own = protectionNow ?? p.status();
       const protection = extra.length > 0 ? { ...own, warnings: [...own.warnings, ...extra] } : own;
       const { snapshot, lastError } = p.latest();
       const active = protection.activity === 'backing-up' || protection.activity === 'scanning' ? 'backing-up' : protection.activity === 'paused' ? 'paused' : null;
