@@ -97,7 +97,8 @@ export class RestoreBrowser {
    */
   refreshHistory(): Promise<void> {
     if (this.closing) return Promise.resolve();
-    const run = this.with(undefined, (b) => b.history.update()).then(() => undefined, () => undefined);
+    // `closing` checked again once the reader is open: a refresh that opened it while close() ran ends at once.
+    const run = this.with(undefined, async (b) => (this.closing ? 0 : b.history.update())).then(() => undefined, () => undefined);
     this.refreshing.add(run);
     void run.then(() => this.refreshing.delete(run));
     return run;

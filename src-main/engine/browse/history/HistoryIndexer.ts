@@ -44,7 +44,7 @@ export class HistoryIndexer {
   private nextPid: number;
   private handled = 0;
 
-  /** `stop`: aborted, the run ends at its next yield (or at once) with an AbortError, having written nothing of the snapshot it was on. */
+  /** `stop`: aborted, the run ends at its next yield (or at once) with an AbortError; the snapshot it was on has no row, so the next run takes it again. */
   constructor(private readonly repo: Repository, private readonly rows: HistoryRows, private readonly names: NamePages, private readonly stop?: AbortSignal) {
     this.nextPid = rows.maxPid() + 1;
   }

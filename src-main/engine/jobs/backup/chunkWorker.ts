@@ -1,6 +1,6 @@
 // A backup worker thread: read → chunk → id → (ask main: new?) → compress → seal → send.
 // The main thread owns dedup and packs; this thread owns all the CPU-heavy work.
-import { open as openFile, type FileHandle } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Chunker, chunkBuffer, chunkFile } from '../../chunk/index.js';
 import { encodeBlob } from '../../compress/index.js';
@@ -53,25 +53,27 @@ function claim(id: Buffer): Promise<boolean> {
   });
 }
 
-/** The file's chunks: from memory for a small file, else streamed from an open handle. */
-async function* chunksOf(path: string, size: number, opened: (fh: FileHandle) => void): AsyncGenerator<Buffer> {
+/** The file's chunks: from memory for a small file, else streamed from a handle closed when the caller's loop ends, however it ends. */
+async function* chunksOf(path: string, size: number): AsyncGenerator<Buffer> {
   const whole = size <= READ_WHOLE_MAX ? readWhole(path, size) : null;
   if (whole) {
     yield* chunkBuffer(whole, chunker);
     return;
   }
   const fh = await openFile(path, 'r');
-  opened(fh);
-  yield* chunkFile(fh, chunker, { readSize: READ_SIZE });
+  try {
+    yield* chunkFile(fh, chunker, { readSize: READ_SIZE });
+  } finally {
+    await fh.close();
+  }
 }
 
 async function backupFile(taskId: number, path: string, size: number): Promise<void> {
   const ids: string[] = [];
   let bytes = 0;
   const pending: Promise<void>[] = [];
-  let fh: FileHandle | undefined;
   try {
-    for await (const chunk of chunksOf(path, size, (h) => (fh = h))) {
+    for await (const chunk of chunksOf(path, size)) {
       bytes += chunk.length;
       const id = blobId(idKey, chunk);
       ids.push(id.toString('hex'));
@@ -92,8 +94,6 @@ async function backupFile(taskId: number, path: string, size: number): Promise<v
   } catch (e) {
     await Promise.allSettled(pending);
     send({ t: 'fail', taskId, errno: errnoCode(e) ?? 'EIO', message: e instanceof Error ? e.message : String(e) });
-  } finally {
-    await fh?.close();
   }
 }
 

@@ -22,4 +22,3 @@ export function readWhole(path: string, size: number): Buffer | null {
     closeSync(fd);
   }
 }
-

@@ -130,12 +130,13 @@ async function backup(repo: Repository, opts: BackupOptions, stored: FileListCol
   const meter = new ProgressMeter('backup', opts.onProgress);
   const data = new BlobSink(repo, 0, opts.indexBlobs);
   const trees = new BlobSink(repo, 1, opts.indexBlobs);
-  const pool = new ChunkWorkerPool(repo, data, opts.workers);
+  const workers = opts.workers ?? availableParallelism();
+  const pool = new ChunkWorkerPool(repo, data, workers);
   const archiver = new Archiver(repo, pool, data, trees,
     { skip, maxFileBytes: opts.exclusions?.maxFileBytes ?? null, parentTree: parent?.tree ?? null, dirty,
       ...(parent && opts.holdBack ? { holdBack: opts.holdBack } : {}), ...(opts.signal ? { signal: opts.signal } : {}), onStored: (p) => stored.add(p),
       ...(scanner ? { scan: (p: string) => scanner.scan(p) } : {}) },
-    { files: Math.max(2, (opts.workers ?? availableParallelism()) * FILES_PER_WORKER), largeFiles: Math.max(2, (opts.workers ?? availableParallelism()) * LARGE_FILES_PER_WORKER) });
+    { files: Math.max(2, workers * FILES_PER_WORKER), largeFiles: Math.max(2, workers * LARGE_FILES_PER_WORKER) });
   const scan = new AbortController();
   // A backup of a few changed paths has nothing worth an ETA: no second walk of everything. Nor
   // has one whose previous snapshot says how large the folders were: that is the estimate (a
