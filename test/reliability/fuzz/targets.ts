@@ -213,11 +213,11 @@ export function fuzzTargets(c: FuzzContext): FuzzTarget[] {
     // ---- IT's machine policy: a file (JSON or plist) and the registry as `reg query` prints it ----
     {
       name: 'machine policy (JSON)', shape: 'json', seeds: [readFileSync(join(ROOT, 'native/policy/policy.example.json'))],
-      run: (j) => parsePolicy(parsePolicyBytes(j, 'json', '/etc/havre/policy.json'), 'policy', '/home/ana'), allowed: havre,
+      run: async (j) => parsePolicy(await parsePolicyBytes(j, 'json', '/etc/havre/policy.json'), 'policy', '/home/ana'), allowed: havre,
     },
     {
       name: 'machine policy (plist)', shape: 'text', seeds: [readFileSync(join(ROOT, 'native/macos/fr.havre.client.plist')), readFileSync(join(ROOT, 'native/macos/havre.mobileconfig'))],
-      run: (b) => parsePolicy(parsePolicyBytes(b, 'plist', '/Library/Managed Preferences/fr.havre.client.plist'), 'policy', '/Users/ana'), allowed: havre,
+      run: async (b) => parsePolicy(await parsePolicyBytes(b, 'plist', '/Library/Managed Preferences/fr.havre.client.plist'), 'policy', '/Users/ana'), allowed: havre,
     },
     {
       name: 'machine policy (registry)', shape: 'text', seeds: [Buffer.from(REG_QUERY_SAMPLE)],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { PackEntry } from '../../../src-main/engine/catalog/index.js';
-import { blobId, seal } from '../../../src-main/engine/crypto/index.js';
+import { blobId, open, seal } from '../../../src-main/engine/crypto/index.js';
 import { encodeIndex, decodeIndex } from '../../../src-main/engine/repo/index/indexFormat.js';
 import { padme, paddedPackLength } from '../../../src-main/engine/repo/pack/padme.js';
 import { PackWriter } from '../../../src-main/engine/repo/pack/PackWriter.js';
@@ -14,8 +14,8 @@ import { objectName } from '../../../src-main/engine/store/index.js';
 const enc = randomBytes(32);
 const idKey = randomBytes(32);
 
-function pack(blobs: Buffer[]): { bytes: Buffer; packId: string; entries: PackEntry[] } {
-  const w = new PackWriter();
+function pack(blobs: Buffer[], capacity?: number): { bytes: Buffer; packId: string; entries: PackEntry[] } {
+  const w = new PackWriter(capacity);
   for (const b of blobs) {
     const id = blobId(idKey, b);
     w.add({ id, type: 0, codec: 0, rawLength: b.length }, seal(enc, b, id));
@@ -49,6 +49,22 @@ describe('packs', () => {
     expect(p.bytes.length).toBe(paddedPackLength(unpadded));
     const entries = parsePack(p.bytes, enc, p.packId);
     expect(entries).toEqual(p.entries);
+  });
+  it('the same pack whether its buffer had room from the start or grew blob after blob', () => {
+    const blobs = Array.from({ length: 12 }, (_, i) => randomBytes(3000 + i * 9000));
+    for (const capacity of [1, 20_000, PackWriter.capacityFor(1 << 20)]) {
+      const p = pack(blobs, capacity);
+      expect(p.packId).toBe(objectName(p.bytes));
+      const unpadded = 8 + blobs.reduce((n, b) => n + b.length + 28, 0) + (4 + 48 * blobs.length + 28) + 4;
+      expect(p.bytes.length).toBe(paddedPackLength(unpadded));
+      const entries = parsePack(p.bytes, enc, p.packId);
+      expect(entries).toEqual(p.entries);
+      // Every blob's sealed bytes are where the header says, and open to the original.
+      entries.forEach((e, i) => {
+        const sealed = p.bytes.subarray(e.offset, e.offset + e.storedLength);
+        expect(open(enc, sealed, e.id, 'blob').equals(blobs[i]!)).toBe(true);
+      });
+    }
   });
   it('leaks no blob length in clear: the header is sealed', () => {
     const p = pack([randomBytes(12345)]);

@@ -10,7 +10,7 @@ const MAX_SAVING = 2;
  * catalog: an id is "known" once claimed, so two files with the same chunk store it once.
  */
 export class BlobSink {
-  private writer = new PackWriter();
+  private writer: PackWriter;
   private readonly pending = new Set<string>();
   private readonly saving: Promise<void>[] = [];
   private failure: unknown = null;
@@ -24,7 +24,9 @@ export class BlobSink {
   packs = 0;
 
   /** `indexBlobs`: an index object is written once packs saved name this many blobs (Repository.flushIndexIfLarge). */
-  constructor(private readonly repo: Repository, private readonly type: BlobType, private readonly indexBlobs?: number) {}
+  constructor(private readonly repo: Repository, private readonly type: BlobType, private readonly indexBlobs?: number) {
+    this.writer = new PackWriter(PackWriter.capacityFor(repo.config.packSize));
+  }
 
   /** True when the blob is stored or on its way; otherwise reserves it for the caller to send. */
   claim(id: Buffer): boolean {
@@ -71,7 +73,7 @@ export class BlobSink {
 
   private rotate(): void {
     const pack = this.writer.finish(this.repo.keys.enc);
-    this.writer = new PackWriter();
+    this.writer = new PackWriter(PackWriter.capacityFor(this.repo.config.packSize));
     this.packs++;
     const n = this.openPack++;
     const p: Promise<void> = this.repo

@@ -67,11 +67,12 @@ async function prune(repo: Repository, opts: PruneOptions): Promise<PruneResult>
 
   // 1. Copy live blobs out of packs being rewritten (each authenticated on the way).
   const written: IndexedPack[] = [];
-  const writers: Record<BlobType, PackWriter> = { 0: new PackWriter(), 1: new PackWriter() };
+  const capacity = PackWriter.capacityFor(repo.config.packSize);
+  const writers: Record<BlobType, PackWriter> = { 0: new PackWriter(capacity), 1: new PackWriter(capacity) };
   const flush = async (type: BlobType): Promise<void> => {
     if (writers[type].count === 0) return;
     const pack = writers[type].finish(repo.keys.enc);
-    writers[type] = new PackWriter();
+    writers[type] = new PackWriter(capacity);
     await repo.savePack(pack);
     written.push({ packId: pack.packId, size: pack.bytes.length, entries: pack.entries });
   };
