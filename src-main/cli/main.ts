@@ -1,4 +1,5 @@
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
+import { startEarlyUnlock } from './earlyUnlock.js';
 import { HELP } from './help.js';
 
 /**
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) throw new HavreError('USAGE', { detail: `unknown command “${name}”` });
+  startEarlyUnlock(name, rest);
   return command(rest);
 }
 

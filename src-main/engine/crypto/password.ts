@@ -73,7 +73,45 @@ function scryptAsync(password: Buffer, salt: Buffer, N: number, r: number, p: nu
  * scrypt(NFC(password), salt, N, r, p, 64): the first 32 bytes wrap private keys, the last 32 are
  * the auth key of the appliance protocol. Runs on the libuv pool, so the event loop stays free.
  */
-export async function derivePasswordKeys(password: string, wrap: PasswordWrap): Promise<{ wrapKey: Buffer; authKey: Buffer }> {
+export function derivePasswordKeys(password: string, wrap: PasswordWrap): Promise<{ wrapKey: Buffer; authKey: Buffer }> {
+  return takeEarly(password, wrap) ?? derive(password, wrap);
+}
+
+interface EarlyDerivation {
+  readonly password: string;
+  readonly wrap: PasswordWrap;
+  readonly keys: Promise<{ wrapKey: Buffer; authKey: Buffer }>;
+}
+let early: EarlyDerivation | null = null;
+/** An early derivation nobody took is wiped after this long (the command failed before its unlock). */
+const EARLY_TTL_MS = 60_000;
+
+/**
+ * Starts the derivation `derivePasswordKeys` will be asked for, before its caller gets there: the
+ * CLI starts the scrypt (about 0.5 s on the libuv pool) while its command's modules load. The
+ * first matching call takes the result, and owns it (it wipes it); anything else derives afresh.
+ */
+export function deriveEarly(password: string, wrap: PasswordWrap): void {
+  if (early) return;
+  const keys = derive(password, wrap);
+  const mine: EarlyDerivation = { password, wrap: { ...wrap }, keys };
+  early = mine;
+  keys.catch(() => undefined);
+  setTimeout(() => {
+    if (early !== mine) return;
+    early = null;
+    keys.then((k) => (k.wrapKey.fill(0), k.authKey.fill(0)), () => undefined);
+  }, EARLY_TTL_MS).unref();
+}
+
+function takeEarly(password: string, wrap: PasswordWrap): Promise<{ wrapKey: Buffer; authKey: Buffer }> | null {
+  const e = early;
+  if (!e || e.password !== password || e.wrap.alg !== wrap.alg || e.wrap.salt !== wrap.salt || e.wrap.N !== wrap.N || e.wrap.r !== wrap.r || e.wrap.p !== wrap.p) return null;
+  early = null;
+  return e.keys;
+}
+
+async function derive(password: string, wrap: PasswordWrap): Promise<{ wrapKey: Buffer; authKey: Buffer }> {
   const salt = checkPasswordWrap(wrap);
   const pw = Buffer.from(password.normalize('NFC'), 'utf8');
   let out: Buffer;

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { scryptSync } from 'node:crypto';
 import { derivePasswordKeys, newPasswordWrap, type PasswordWrap } from '../../../src-main/engine/crypto/index.js';
+import { deriveEarly } from '../../../src-main/engine/crypto/password.js';
 import { everythingShown, rejected } from './helpers.js';
 
 describe('newPasswordWrap', () => {
@@ -71,4 +72,39 @@ describe('derivePasswordKeys', () => {
       expect(everythingShown(e)).not.toContain('hunter2-secret');
     });
   }
+});
+
+describe('deriveEarly (the CLI starts the scrypt while its modules load)', () => {
+  const ref = (password: string, w: PasswordWrap): Buffer =>
+    scryptSync(Buffer.from(password), Buffer.from(w.salt, 'base64'), 64, { N: w.N, r: w.r, p: w.p });
+
+  it('the first matching call gets the right keys and owns them: wiping them leaves the next call whole', async () => {
+    const wrap = newPasswordWrap('test');
+    deriveEarly('early one', wrap);
+    const first = await derivePasswordKeys('early one', { ...wrap });
+    expect(first.wrapKey.equals(ref('early one', wrap).subarray(0, 32))).toBe(true);
+    first.wrapKey.fill(0);
+    first.authKey.fill(0);
+    const second = await derivePasswordKeys('early one', wrap);
+    expect(second.wrapKey.equals(ref('early one', wrap).subarray(0, 32))).toBe(true);
+    expect(second.authKey.equals(ref('early one', wrap).subarray(32))).toBe(true);
+  });
+
+  it('another password or another salt never gets the early keys, and the early ones stay for their own caller', async () => {
+    const wrap = newPasswordWrap('test');
+    const other = newPasswordWrap('test');
+    deriveEarly('typed right', wrap);
+    const wrong = await derivePasswordKeys('typed wrong', wrap);
+    expect(wrong.wrapKey.equals(ref('typed wrong', wrap).subarray(0, 32))).toBe(true);
+    const otherSalt = await derivePasswordKeys('typed right', other);
+    expect(otherSalt.wrapKey.equals(ref('typed right', other).subarray(0, 32))).toBe(true);
+    const right = await derivePasswordKeys('typed right', wrap);
+    expect(right.wrapKey.equals(ref('typed right', wrap).subarray(0, 32))).toBe(true);
+  });
+
+  it('a bad wrap fails the caller as it would without the early start', async () => {
+    const bad = { ...newPasswordWrap('test'), N: 3 };
+    deriveEarly('whatever', bad);
+    await expect(derivePasswordKeys('whatever', bad)).rejects.toMatchObject({ code: 'REPO_CONFIG_INVALID' });
+  });
 });
