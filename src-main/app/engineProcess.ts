@@ -5,6 +5,7 @@
 import type { MessageEvent } from 'electron';
 import type { EngineApi } from '../ipc/contract.js';
 import { ipcError } from '../ipc/contract.js';
+import { boundHeapGrowth } from '../engine/runtime/heapGrowth.js';
 import { mapEngineError } from './engineErrors.js';
 import { createEngine, EngineModuleError } from './engineFactory.js';
 import { serveEngine } from './engineHost.js';
@@ -39,4 +40,5 @@ function start(event: MessageEvent): void {
   });
 }
 
+boundHeapGrowth();
 process.parentPort.once('message', start);

@@ -1,4 +1,5 @@
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
+import { boundHeapGrowth } from '../engine/runtime/heapGrowth.js';
 import { startEarlyUnlock } from './earlyUnlock.js';
 import { HELP } from './help.js';
 
@@ -50,6 +51,7 @@ function report(e: unknown, json: boolean): void {
   if (process.env.HAVRE_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
 }
 
+boundHeapGrowth();
 const argv = process.argv.slice(2);
 main(argv).then(
   (code) => {
