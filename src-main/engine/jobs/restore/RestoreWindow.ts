@@ -247,7 +247,8 @@ async function prepareFile(ctx: WindowContext, { dir, node }: FileEntry, dirs: M
     const dirAbs = dirs.get(dir.join('/'));
     if (dirAbs === undefined || dirAbs instanceof Error) throw dirAbs ?? new HavreError('INTERNAL', { reason: 'restore: folder not checked' });
     let name = node.name;
-    const existing = await lstat(join(dirAbs, name)).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? null : Promise.reject(e)));
+    const existing = ctx.target.created(dirAbs) ? null
+      : await lstat(join(dirAbs, name)).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? null : Promise.reject(e)));
     if (existing) {
       if (existing.isFile() && (await sameContent(ctx.repo, join(dirAbs, name), node, existing.size))) {
         ctx.result.identical.push(path);

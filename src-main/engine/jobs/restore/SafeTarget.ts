@@ -10,6 +10,7 @@ import { unsafeNameReason } from '../../repo/index.js';
  */
 export class SafeTarget {
   private readonly checked = new Set<string>();
+  private readonly made = new Set<string>();
 
   private constructor(readonly root: string) {}
 
@@ -36,6 +37,14 @@ export class SafeTarget {
     return path;
   }
 
+  /**
+   * True for a folder this restore created: it held nothing of the user's, so no file there needs
+   * comparing or keeping (no `lstat` per file; names in a snapshot folder are unique).
+   */
+  created(path: string): boolean {
+    return this.made.has(path);
+  }
+
   /** Re-checks a folder chain just before a write into it (a link may have appeared since). */
   async recheck(components: readonly string[]): Promise<string> {
     let path = this.root;
@@ -55,6 +64,7 @@ export class SafeTarget {
       if (errnoCode(e) !== 'ENOENT') throw e;
       try {
         await mkdir(path, { mode: 0o700 });
+        this.made.add(path);
       } catch (e2) {
         if (errnoCode(e2) === 'EEXIST') return this.ensureRealDir(path, components);
         throw new HavreError('TARGET_NOT_WRITABLE', { path, reason: errnoCode(e2) ?? String(e2) }, { cause: e2 });
