@@ -181,7 +181,7 @@ export class RestoreWindow {
     return plain;
   }
 
-  /** Renames the completed files into place, a folder at a time, each folder's chain checked just before. */
+  /** Renames the completed files into place, a folder at a time, the window's folder chains checked just before. */
   private async renameAll(complete: readonly RestoringFile[]): Promise<void> {
     const { ctx } = this;
     const byDir = new Map<string, RestoringFile[]>();
@@ -191,10 +191,11 @@ export class RestoreWindow {
       if (list) list.push(f);
       else byDir.set(key, [f]);
     }
-    for (const group of byDir.values()) {
-      try {
-        await ctx.target.recheck(group[0]!.dir);
-      } catch (e) {
+    // Every folder of the window re-checked just before its renames, each folder on the way once.
+    const verdicts = await ctx.target.recheckAll([...byDir.values()].map((g) => g[0]!.dir), PREPARE_IN_FLIGHT);
+    for (const [key, group] of byDir) {
+      const e = verdicts.get(key);
+      if (e instanceof Error) {
         for (const f of group) {
           await f.abort();
           ctx.fail(f.path, e);
@@ -229,15 +230,9 @@ async function startEmptyAndBroken(plan: RestorePlan, files: readonly RestoringF
   }
 }
 
-/** Each distinct folder of the window re-checked once (a link may have appeared since the walk). */
-async function checkedDirs(ctx: WindowContext, dirs: readonly string[][]): Promise<Map<string, string | Error>> {
-  const out = new Map<string, string | Error>();
-  const limit = new Limit(PREPARE_IN_FLIGHT);
-  const unique = new Map(dirs.map((d) => [d.join('/'), d]));
-  await Promise.all([...unique].map(([key, d]) => limit.run(async () => {
-    out.set(key, await ctx.target.recheck(d).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
-  })));
-  return out;
+/** Each distinct folder of the window re-checked once, and each folder on their way once (a link may have appeared since the walk). */
+function checkedDirs(ctx: WindowContext, dirs: readonly string[][]): Promise<Map<string, string | Error>> {
+  return ctx.target.recheckAll(dirs, PREPARE_IN_FLIGHT);
 }
 
 /** The file's temporary file, or null when it is identical, skipped, or cannot be started. */

@@ -18,6 +18,8 @@ export const RESTORE_TEMP = /^\.havre-restore-[0-9a-f]{12}$/;
  */
 export class RestoringFile {
   private writes = 0;
+  /** The file's length so far: past its last byte written (a fresh file, O_EXCL). */
+  private end = 0;
   private failed = false;
   private closed = false;
 
@@ -50,6 +52,7 @@ export class RestoringFile {
     if (plain.length <= ZEROS.length && plain.equals(ZEROS.subarray(0, plain.length))) return;
     let w = 0;
     while (w < plain.length) w += (await this.fh.write(plain, w, plain.length - w, offset + w)).bytesWritten;
+    this.end = Math.max(this.end, offset + plain.length);
   }
 
   /**
@@ -58,7 +61,8 @@ export class RestoringFile {
    */
   async complete(expectedWrites: number): Promise<void> {
     if (this.writes !== expectedWrites) throw new HavreError('INTERNAL', { reason: `restore wrote ${this.writes} of ${expectedWrites} blobs of a file` });
-    await this.fh.truncate(this.node.size);
+    // Only a file that ends in skipped zeros (sparse) is shorter than its size.
+    if (this.end !== this.node.size) await this.fh.truncate(this.node.size);
     await this.fh.chmod(this.node.mode);
     const secs = utimeSeconds(this.node.mtime);
     await this.fh.utimes(secs, secs);

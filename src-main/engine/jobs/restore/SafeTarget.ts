@@ -2,6 +2,7 @@ import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HavreError, errnoCode } from '../../errors/index.js';
 import { unsafeNameReason } from '../../repo/index.js';
+import { Limit } from '../shared/limit.js';
 
 /**
  * The restore target, and the only way restore reaches the disk below it: every folder on the
@@ -43,6 +44,37 @@ export class SafeTarget {
    */
   created(path: string): boolean {
     return this.made.has(path);
+  }
+
+  /**
+   * Re-checks the chains of several folders at once, each folder on the way once (parents before
+   * their children, `limit` at a time): folders of one window share most of their chain, and
+   * checking each chain whole cost about four `lstat`s per restored file. Maps each folder
+   * (components joined by '/') to its absolute path, or to the error of the first bad folder on its way.
+   */
+  async recheckAll(dirs: readonly (readonly string[])[], limit: number): Promise<Map<string, string | Error>> {
+    const verdict = new Map<string, string | Error>(); // by absolute path, for every folder on the way
+    const byDepth: string[][][] = [];
+    const seen = new Set<string>();
+    for (const d of dirs) {
+      for (let i = 1; i <= d.length; i++) {
+        const key = d.slice(0, i).join('/');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        (byDepth[i] ??= []).push(d.slice(0, i));
+      }
+    }
+    const gate = new Limit(limit);
+    for (const level of byDepth) {
+      if (!level) continue;
+      await Promise.all(level.map((c) => gate.run(async () => {
+        const path = join(this.root, ...c);
+        const parent = c.length > 1 ? verdict.get(join(this.root, ...c.slice(0, -1))) : undefined;
+        if (parent instanceof Error) return verdict.set(path, parent);
+        verdict.set(path, await this.ensureRealDir(path, c).then(() => path, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      })));
+    }
+    return new Map(dirs.map((d) => [d.join('/'), verdict.get(join(this.root, ...d)) ?? this.root]));
   }
 
   /** Re-checks a folder chain just before a write into it (a link may have appeared since). */
