@@ -8,7 +8,7 @@ import {
 } from '../engine/appliance/index.js';
 import { HavreError, isHavreError, userLang } from '../engine/errors/index.js';
 import { throttleFor } from '../engine/net/index.js';
-import { havreHome, isApplianceRef, isS3Ref, readHomeConfig, type ApplianceRepoRef, type HomeConfig, type S3TargetRef } from '../engine/home/homeConfig.js';
+import { havreHome, isApplianceRef, readHomeConfig, type ApplianceRepoRef, type HomeConfig } from '../engine/home/homeConfig.js';
 import { openOsKeychainOrReason, type Keychain } from '../engine/keychain/index.js';
 import { readConfig, Repository, withRepository, type Credentials } from '../engine/repo/index.js';
 import { FsStore } from '../engine/store/index.js';
@@ -19,6 +19,7 @@ import { safeUserName } from '../engine/jobs/index.js';
 import { hostname } from 'node:os';
 import { intOption } from './args.js';
 import { formatBytes, Output } from './output.js';
+import { repoTarget, type RepoTarget } from './repoTarget.js';
 import { promptHidden, readStdin } from './secrets.js';
 
 export interface GlobalFlags {
@@ -38,9 +39,7 @@ export interface GlobalFlags {
   readonly from?: string | undefined;
 }
 
-/** Where the repository is: a folder, this machine's repository on its appliance, or a bucket. */
-export type RepoTarget = { readonly kind: 'fs'; readonly path: string } | { readonly kind: 'appliance'; readonly ref: ApplianceRepoRef }
-  | { readonly kind: 's3'; readonly ref: S3TargetRef };
+export type { RepoTarget } from './repoTarget.js';
 
 /** What every command needs: where Havre's home is, how to print, and how to open the repository. */
 export class CliContext {
@@ -53,12 +52,8 @@ export class CliContext {
     this.out = new Output(flags.json ?? false, userLang());
   }
 
-  async target(): Promise<RepoTarget> {
-    if (this.flags.repo) return { kind: 'fs', path: resolve(this.flags.repo) };
-    const cfg = await readHomeConfig(this.home);
-    if (!cfg.repo) throw new HavreError('NO_REPO_CONFIGURED');
-    if (isApplianceRef(cfg.repo)) return { kind: 'appliance', ref: cfg.repo };
-    return isS3Ref(cfg.repo) ? { kind: 's3', ref: cfg.repo } : { kind: 'fs', path: cfg.repo.path };
+  target(): Promise<RepoTarget> {
+    return repoTarget(this.flags.repo, this.home);
   }
 
   /** The folder of an fs repository (commands that only make sense on one). */

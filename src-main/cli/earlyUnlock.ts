@@ -3,10 +3,6 @@
 // plain case: a repository folder, the password in HAVRE_PASSWORD, a command that unlocks with it.
 // Anything unusual, and any error, leaves it to the command's own unlock, which reports it.
 import { parseArgs } from 'node:util';
-import { deriveEarly } from '../engine/crypto/password.js';
-import { havreHome, isApplianceRef, isS3Ref, readHomeConfig } from '../engine/home/homeConfig.js';
-import { readConfig, readKeyRecords } from '../engine/repo/keyRecords.js';
-import { FsStore } from '../engine/store/fs/FsStore.js';
 import { GLOBAL_OPTIONS, SESSION_OPTIONS } from './args.js';
 
 /**
@@ -15,25 +11,24 @@ import { GLOBAL_OPTIONS, SESSION_OPTIONS } from './args.js';
  */
 const UNLOCKING = new Set(['backup', 'snapshots', 'ls', 'restore', 'verify', 'forget', 'prune']);
 
-/** The repository folder the command will unlock with HAVRE_PASSWORD, or null when it is not that simple. */
-async function plainRepoFolder(command: string, argv: readonly string[]): Promise<string | null> {
-  if (!UNLOCKING.has(command) || !process.env.HAVRE_PASSWORD) return null;
-  const { values } = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...SESSION_OPTIONS }, allowPositionals: true, strict: false });
-  if (values['password-stdin'] || values['recovery-key-stdin'] || values.as !== undefined || values.from !== undefined) return null;
-  if (typeof values.repo === 'string') return values.repo;
-  const repo = (await readHomeConfig(havreHome())).repo;
-  return repo && !isApplianceRef(repo) && !isS3Ref(repo) ? repo.path : null;
-}
-
 /** Starts the password's derivation for the command about to run, when it is the plain case. */
 export function startEarlyUnlock(command: string, argv: readonly string[]): void {
-  void (async () => {
-    const folder = await plainRepoFolder(command, argv);
-    const password = process.env.HAVRE_PASSWORD;
-    if (folder === null || !password) return;
-    const store = await FsStore.open(folder);
-    const records = await readKeyRecords(store, (await readConfig(store)).config.repoId);
-    // One record: the one the unlock will try. With several, a guess could waste a whole scrypt.
-    if (records.length === 1) deriveEarly(password, records[0]!.user.privateKey.wrap);
-  })().catch(() => undefined);
+  const password = process.env.HAVRE_PASSWORD;
+  if (!UNLOCKING.has(command) || !password) return;
+  const { values } = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...SESSION_OPTIONS }, allowPositionals: true, strict: false });
+  if (values['password-stdin'] || values['recovery-key-stdin'] || values.as !== undefined || values.from !== undefined) return;
+  deriveFor(typeof values.repo === 'string' ? values.repo : undefined, password).catch(() => undefined);
+}
+
+async function deriveFor(repoFlag: string | undefined, password: string): Promise<void> {
+  // Loaded here, not with main.ts: `havre help` and the commands that never unlock need none of it.
+  const [{ deriveEarly }, { havreHome }, { readConfig, readKeyRecords }, { FsStore }, { repoTarget }] = await Promise.all([
+    import('../engine/crypto/password.js'), import('../engine/home/homeConfig.js'), import('../engine/repo/keyRecords.js'),
+    import('../engine/store/fs/FsStore.js'), import('./repoTarget.js')]);
+  const target = await repoTarget(repoFlag, havreHome());
+  if (target.kind !== 'fs') return;
+  const store = await FsStore.open(target.path);
+  const records = await readKeyRecords(store, (await readConfig(store)).config.repoId);
+  // One record: the one the unlock will try. With several, a guess could waste a whole scrypt.
+  if (records.length === 1) deriveEarly(password, records[0]!.user.privateKey.wrap);
 }

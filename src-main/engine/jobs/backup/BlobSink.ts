@@ -25,7 +25,7 @@ export class BlobSink {
 
   /** `indexBlobs`: an index object is written once packs saved name this many blobs (Repository.flushIndexIfLarge). */
   constructor(private readonly repo: Repository, private readonly type: BlobType, private readonly indexBlobs?: number) {
-    this.writer = new PackWriter(PackWriter.capacityFor(repo.config.packSize));
+    this.writer = this.newWriter();
   }
 
   /** True when the blob is stored or on its way; otherwise reserves it for the caller to send. */
@@ -73,7 +73,7 @@ export class BlobSink {
 
   private rotate(): void {
     const pack = this.writer.finish(this.repo.keys.enc);
-    this.writer = new PackWriter(PackWriter.capacityFor(this.repo.config.packSize));
+    this.writer = this.newWriter();
     this.packs++;
     const n = this.openPack++;
     const p: Promise<void> = this.repo
@@ -92,6 +92,10 @@ export class BlobSink {
         this.saving.splice(this.saving.indexOf(p), 1);
       });
     this.saving.push(p);
+  }
+
+  private newWriter(): PackWriter {
+    return new PackWriter(PackWriter.capacityFor(this.repo.config.packSize));
   }
 
   private throwIfFailed(): void {

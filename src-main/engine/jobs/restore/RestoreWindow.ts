@@ -69,7 +69,8 @@ export class RestoreWindow {
   private constructor(private readonly ctx: WindowContext, private readonly files: RestoringFile[]) {}
 
   static async prepare(ctx: WindowContext, entries: readonly FileEntry[]): Promise<RestoreWindow> {
-    const dirs = await checkedDirs(ctx, entries.map((e) => e.dir));
+    // Each distinct folder of the window re-checked (a link may have appeared since the walk).
+    const dirs = await ctx.target.recheckAll(entries.map((e) => e.dir), PREPARE_IN_FLIGHT);
     const limit = new Limit(PREPARE_IN_FLIGHT);
     const opened = await Promise.all(entries.map((e) => limit.run(() => prepareFile(ctx, e, dirs))));
     return new RestoreWindow(ctx, opened.filter((f): f is RestoringFile => f !== null));
@@ -228,11 +229,6 @@ async function startEmptyAndBroken(plan: RestorePlan, files: readonly RestoringF
       landed(i);
     }
   }
-}
-
-/** Each distinct folder of the window re-checked once, and each folder on their way once (a link may have appeared since the walk). */
-function checkedDirs(ctx: WindowContext, dirs: readonly string[][]): Promise<Map<string, string | Error>> {
-  return ctx.target.recheckAll(dirs, PREPARE_IN_FLIGHT);
 }
 
 /** The file's temporary file, or null when it is identical, skipped, or cannot be started. */

@@ -79,12 +79,9 @@ export class SafeTarget {
 
   /** Re-checks a folder chain just before a write into it (a link may have appeared since). */
   async recheck(components: readonly string[]): Promise<string> {
-    let path = this.root;
-    for (const c of components) {
-      path = join(path, c);
-      await this.ensureRealDir(path, components);
-    }
-    return path;
+    const verdict = (await this.recheckAll([components], 1)).get(components.join('/'))!;
+    if (verdict instanceof Error) throw verdict;
+    return verdict;
   }
 
   private async ensureRealDir(path: string, components: readonly string[]): Promise<void> {
