@@ -19,7 +19,7 @@ export interface CatchUpOptions {
 
 export interface CatchUpResult {
   readonly target: string;
-  /** Objects sent in this run, and their bytes. */
+  /** Objects sent in this run, and their bytes (not those the copy turned out to hold already). */
   readonly sent: number;
   readonly bytes: number;
   /** Objects still waiting for this target. */
@@ -117,8 +117,11 @@ export async function catchUp(set: TargetSet, rows: TargetRows, t: Target, opts:
     try {
       const r = await t.store.put(kind, name, data);
       rows.set(t.name, kind, name, data.length, 'stored', r?.retainUntil ?? null);
-      sent++;
-      bytes += data.length;
+      // Already there (a killed run's last upload that landed after all): stored, but not sent now.
+      if (r?.uploaded !== false) {
+        sent++;
+        bytes += data.length;
+      }
       opts.onProgress?.({ target: t.name, sent, bytes, left: rows.counts(t.name).pending });
     } catch (e) {
       set.giveUp(t, e);
