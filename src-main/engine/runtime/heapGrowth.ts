@@ -6,7 +6,7 @@
 // every collection, so setting it at start-up works; it is process-wide (the workers share it).
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 20;
+const HEAP_GROWING_PERCENT = 20;
 
 /** Called first thing by each engine process (the CLI, the app's engine process). */
 export function boundHeapGrowth(): void {
